@@ -1,0 +1,190 @@
+//! The Multiboot2 boot information, read with the `multiboot2` crate and
+//! checked at the edge.
+//!
+//! GRUB's information block is untrusted input. `multiboot2` checks its
+//! overall structure (size, alignment, tag sequence, end tag), but some of
+//! its tag accessors assert on what they find — the memory map's accessor
+//! panics if the entry size is not 24 bytes, and every tag cast panics if
+//! the tag is shorter than its fixed part. So before any accessor runs,
+//! [`BootInfo::load`] walks the raw tags and turns each such problem into a
+//! [`BootInfoError`] that says what is wrong.
+
+use core::fmt;
+use multiboot2::{BootInformation, BootInformationHeader, LoadError, MemoryArea, TagType};
+
+/// Tag sizes (header included) below which the crate's casts would panic.
+const MIN_STRING_TAG: u32 = 8; // type, size, then the NUL-terminated string
+const MIN_MODULE_TAG: u32 = 16; // type, size, start, end, then the string
+const MIN_MMAP_TAG: u32 = 16; // type, size, entry_size, entry_version
+const MMAP_ENTRY_SIZE: u32 = size_of::<MemoryArea>() as u32;
+const _: () = assert!(MMAP_ENTRY_SIZE == 24);
+
+/// What is wrong with a boot information block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootInfoError {
+    /// The block is not even structurally valid (null, misaligned, sizes
+    /// inconsistent, no end tag).
+    Structure(LoadError),
+    /// A tag is shorter than its type requires.
+    TagTooShort { tag_type: u32, size: u32, minimum: u32 },
+    /// The memory map's entries are not the 24-byte entries of the spec.
+    MemoryMapEntrySize { entry_size: u32 },
+    /// The memory map's size is not its header plus whole entries.
+    MemoryMapSize { size: u32 },
+    /// There is no memory map tag: the kernel cannot know where RAM is.
+    NoMemoryMap,
+}
+
+impl fmt::Display for BootInfoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Structure(e) => write!(f, "malformed boot information: {e} ({e:?})"),
+            Self::TagTooShort { tag_type, size, minimum } => write!(
+                f,
+                "boot information tag of type {tag_type} is {size} bytes, shorter than the {minimum} its type needs"
+            ),
+            Self::MemoryMapEntrySize { entry_size } => write!(
+                f,
+                "memory map entries are {entry_size} bytes; this kernel reads the {MMAP_ENTRY_SIZE}-byte entries of the Multiboot2 spec"
+            ),
+            Self::MemoryMapSize { size } => write!(
+                f,
+                "memory map tag of {size} bytes does not hold a whole number of {MMAP_ENTRY_SIZE}-byte entries"
+            ),
+            Self::NoMemoryMap => write!(f, "the boot loader passed no memory map"),
+        }
+    }
+}
+
+/// One entry of the memory map as the loader gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryRegion {
+    /// First byte.
+    pub start: u64,
+    /// Length in bytes.
+    pub len: u64,
+    /// Multiboot2 type: 1 available, 2 reserved, 3 ACPI reclaimable,
+    /// 4 ACPI NVS, 5 defective; others are treated as reserved.
+    pub kind: u32,
+}
+
+impl MemoryRegion {
+    /// The type as a word for the boot log.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            1 => "available",
+            2 => "reserved",
+            3 => "ACPI reclaimable",
+            4 => "ACPI NVS",
+            5 => "defective",
+            _ => "unknown",
+        }
+    }
+}
+
+/// A boot module (a file GRUB loaded next to the kernel).
+#[derive(Clone, Copy, Debug)]
+pub struct Module<'a> {
+    /// Physical address of its first byte.
+    pub start: u32,
+    /// Physical address one past its last byte.
+    pub end: u32,
+    /// Its command line.
+    pub cmdline: &'a str,
+}
+
+/// Validated boot information.
+#[derive(Debug)]
+pub struct BootInfo<'a> {
+    info: BootInformation<'a>,
+}
+
+impl<'a> BootInfo<'a> {
+    /// Reads and validates the block at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be readable for the block's reported size (its first
+    /// word) for `'a`, and nothing may modify the block during `'a`.
+    pub unsafe fn load(ptr: *const u8) -> Result<Self, BootInfoError> {
+        // SAFETY: forwarded contract; `load` itself checks null, alignment,
+        // the size and the tag sequence before building references.
+        let info = unsafe { BootInformation::load(ptr.cast::<BootInformationHeader>()) }
+            .map_err(BootInfoError::Structure)?;
+        let this = Self { info };
+        this.validate()?;
+        Ok(this)
+    }
+
+    fn validate(&self) -> Result<(), BootInfoError> {
+        let mut has_memory_map = false;
+        for tag in self.info.tags() {
+            let header = tag.header();
+            let (tag_type, size) = (u32::from(header.typ), header.size);
+            let kind = TagType::from(header.typ);
+            let minimum = match kind {
+                TagType::Cmdline | TagType::BootLoaderName => MIN_STRING_TAG,
+                TagType::Module => MIN_MODULE_TAG,
+                TagType::Mmap => MIN_MMAP_TAG,
+                _ => continue,
+            };
+            if size < minimum {
+                return Err(BootInfoError::TagTooShort { tag_type, size, minimum });
+            }
+            if kind == TagType::Mmap {
+                let payload = tag.payload();
+                let entry_size = u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                if entry_size != MMAP_ENTRY_SIZE {
+                    return Err(BootInfoError::MemoryMapEntrySize { entry_size });
+                }
+                if (size - MIN_MMAP_TAG) % MMAP_ENTRY_SIZE != 0 {
+                    return Err(BootInfoError::MemoryMapSize { size });
+                }
+                has_memory_map = true;
+            }
+        }
+        if has_memory_map { Ok(()) } else { Err(BootInfoError::NoMemoryMap) }
+    }
+
+    /// Physical or virtual address the block was read at, and its size.
+    pub fn span(&self) -> (usize, usize) {
+        (self.info.start_address(), self.info.total_size())
+    }
+
+    /// The boot loader's name, if it gave one in valid UTF-8.
+    pub fn bootloader_name(&self) -> Option<&str> {
+        self.info.boot_loader_name_tag().and_then(|t| t.name().ok())
+    }
+
+    /// The kernel command line ("" if absent or not valid UTF-8).
+    pub fn command_line(&self) -> &str {
+        self.info.command_line_tag().and_then(|t| t.cmdline().ok()).unwrap_or("")
+    }
+
+    /// The memory map entries in the order the loader gave them.
+    pub fn memory_map(&self) -> impl Iterator<Item = MemoryRegion> + '_ {
+        let areas: &[MemoryArea] = match self.info.memory_map_tag() {
+            // Entry size and tag size were checked in `validate`, so the
+            // accessor's assertions hold.
+            Some(tag) => tag.memory_areas(),
+            None => &[],
+        };
+        areas.iter().map(|a| MemoryRegion {
+            start: a.start_address(),
+            len: a.size(),
+            kind: u32::from(a.typ()),
+        })
+    }
+
+    /// The boot modules.
+    pub fn modules(&self) -> impl Iterator<Item = Module<'_>> + '_ {
+        self.info.module_tags().map(|m| Module {
+            start: m.start_address(),
+            end: m.end_address(),
+            cmdline: m.cmdline().unwrap_or(""),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

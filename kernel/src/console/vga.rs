@@ -1,0 +1,83 @@
+//! The VGA text buffer as [`Cells`]: volatile 16-bit accesses to the
+//! memory-mapped buffer, plus the hardware cursor.
+//!
+//! At boot the buffer (physical 0xB8000) is reached through the boot map at
+//! 0xC00B8000; once the kernel address space is built it is mapped through
+//! the kernel virtual-range allocator and [`VgaCells::relocate`] moves the
+//! console there (see `kernel::memory`).
+
+use super::screen::{Cells, HEIGHT, WIDTH};
+use x86::io::outb;
+
+/// Physical address of the colour text buffer.
+pub const VGA_TEXT_PHYS: u32 = 0xB8000;
+
+const CRTC_INDEX: u16 = 0x3D4;
+const CRTC_DATA: u16 = 0x3D5;
+const CURSOR_LOCATION_HIGH: u8 = 0x0E;
+const CURSOR_LOCATION_LOW: u8 = 0x0F;
+
+/// The 80x25 cells of the text buffer at a virtual address.
+#[derive(Debug)]
+pub struct VgaCells {
+    base: *mut u16,
+}
+
+// SAFETY: the buffer is device memory reached only through the console's
+// lock; the raw pointer is just its address.
+unsafe impl Send for VgaCells {}
+
+impl VgaCells {
+    /// The buffer mapped at `base`.
+    ///
+    /// # Safety
+    ///
+    /// `base` must map the VGA text buffer (80 * 25 * 2 bytes), writable,
+    /// for as long as this value is used, and nothing else may use that
+    /// mapping as ordinary memory.
+    pub const unsafe fn new(base: *mut u16) -> Self {
+        Self { base }
+    }
+
+    /// Moves to another mapping of the same buffer.
+    ///
+    /// # Safety
+    ///
+    /// Same contract as [`VgaCells::new`] for the new `base`.
+    pub unsafe fn relocate(&mut self, base: *mut u16) {
+        self.base = base;
+    }
+
+    /// The virtual address the buffer is used at.
+    pub fn base(&self) -> *mut u16 {
+        self.base
+    }
+
+    /// Puts the blinking hardware cursor at (row, column).
+    pub fn set_cursor(&mut self, row: usize, column: usize) {
+        let position = (row * WIDTH + column.min(WIDTH - 1)) as u16;
+        // SAFETY: the CRT controller's index/data ports only move the
+        // cursor; no memory is touched.
+        unsafe {
+            outb(CRTC_INDEX, CURSOR_LOCATION_HIGH);
+            outb(CRTC_DATA, (position >> 8) as u8);
+            outb(CRTC_INDEX, CURSOR_LOCATION_LOW);
+            outb(CRTC_DATA, position as u8);
+        }
+    }
+}
+
+impl Cells for VgaCells {
+    fn write(&mut self, index: usize, cell: u16) {
+        assert!(index < WIDTH * HEIGHT);
+        // SAFETY: `index` is inside the 80x25 buffer that `base` maps
+        // (contract of `new`); volatile because it is device memory.
+        unsafe { self.base.add(index).write_volatile(cell) }
+    }
+
+    fn read(&self, index: usize) -> u16 {
+        assert!(index < WIDTH * HEIGHT);
+        // SAFETY: as in `write`.
+        unsafe { self.base.add(index).read_volatile() }
+    }
+}

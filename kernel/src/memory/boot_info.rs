@@ -1,0 +1,77 @@
+//! Reaching the boot information: GRUB may put it anywhere in physical
+//! memory, so it is mapped read-only through fixmap windows and stays
+//! mapped there for the kernel's whole life (its frames are reserved, so
+//! nothing reuses them).
+
+use super::fixmap::{self, Slot};
+use crate::bootinfo::{BootInfo, BootInfoError};
+use core::fmt;
+use mm::{PAGE_SIZE, PhysAddr};
+use spin::Once;
+
+static BOOT_INFO: Once<(BootInfo<'static>, PhysAddr, u32)> = Once::new();
+
+/// Why the boot information cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapError {
+    /// Larger than the windows reserved for it.
+    TooLarge { size: u32 },
+    /// Not 8-byte aligned, as the Multiboot2 spec requires.
+    Misaligned,
+    /// Mapped, but its contents are invalid.
+    Invalid(BootInfoError),
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { size } => write!(
+                f,
+                "it claims {size} bytes, more than the {} KiB this kernel maps for it",
+                Slot::BOOT_INFO_COUNT * 4 - 4
+            ),
+            Self::Misaligned => write!(f, "it is not 8-byte aligned"),
+            Self::Invalid(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Maps the block at physical `phys`, validates it, and keeps it for the
+/// rest of the kernel's life.
+///
+/// # Safety
+///
+/// `phys` must be the address a Multiboot2 loader passed, and may be called
+/// only once (before any other use of the boot-information windows).
+pub unsafe fn map(phys: PhysAddr) -> Result<&'static BootInfo<'static>, MapError> {
+    if !phys.is_aligned(8) {
+        return Err(MapError::Misaligned);
+    }
+    let first = phys.align_down(PAGE_SIZE);
+    let offset = phys.page_offset();
+    // SAFETY: nothing uses the boot-information windows yet (called once).
+    let window = unsafe { fixmap::map(Slot::nth(Slot::BOOT_INFO_FIRST, 0), first, false) };
+    // SAFETY: the window maps the frame holding the block's first word,
+    // and the block is 8-byte aligned so the word does not cross the page.
+    let size = unsafe { window.as_ptr::<u8>().add(offset as usize).cast::<u32>().read() };
+    let pages = (u64::from(offset) + u64::from(size)).div_ceil(u64::from(PAGE_SIZE));
+    if pages > Slot::BOOT_INFO_COUNT as u64 {
+        return Err(MapError::TooLarge { size });
+    }
+    for i in 1..pages as usize {
+        let frame = PhysAddr::new(first.as_u32() + (i as u32) * PAGE_SIZE);
+        // SAFETY: these windows are reserved for the boot information and unused.
+        unsafe { fixmap::map(Slot::nth(Slot::BOOT_INFO_FIRST, i), frame, false) };
+    }
+    // SAFETY: the windows map the whole block read-only from here on, and
+    // its frames are reserved so it is never written again.
+    let ptr = unsafe { window.as_ptr::<u8>().add(offset as usize) };
+    // SAFETY: `ptr` is readable for `size` bytes for the kernel's lifetime (above).
+    let info = unsafe { BootInfo::load(ptr) }.map_err(MapError::Invalid)?;
+    Ok(&BOOT_INFO.call_once(|| (info, phys, size)).0)
+}
+
+/// Physical address and size of the boot information (after [`map`]).
+pub fn phys_span() -> Option<(PhysAddr, u32)> {
+    BOOT_INFO.get().map(|(_, phys, size)| (*phys, *size))
+}

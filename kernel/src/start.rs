@@ -1,0 +1,104 @@
+//! `kernel_main`: the order in which the kernel brings itself up.
+//!
+//! ```text
+//!   boot/_start ──> kernel_main(magic, info)
+//!                     1. consoles (serial + VGA) and the logger
+//!                     2. check the Multiboot2 magic: anything else stops here
+//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC
+//!                     4. map and validate the boot information; print it
+//!                     5. memory: frames, kernel address space, heap, virtual ranges
+//!                     6. `selftest` on the command line: run the self-tests and
+//!                        exit QEMU; otherwise report and idle
+//! ```
+
+use crate::arch::{self, cpu, qemu::ExitCode};
+use crate::bootinfo::BootInfo;
+use crate::cmdline::CommandLine;
+use crate::{memory, println};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once the command line says this is a self-test boot: from then on a
+/// panic or fault ends the QEMU run instead of just halting.
+static SELFTEST: AtomicBool = AtomicBool::new(false);
+
+/// Entered from `boot`'s `_start` with the bootloader's EAX and EBX.
+#[unsafe(no_mangle)]
+pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
+    let serial = crate::console::init();
+    println!("kernel {}: higher-half i686, Multiboot2", env!("CARGO_PKG_VERSION"));
+    if !serial {
+        log::warn!("no serial port answered on COM1: output goes to the screen only");
+    }
+
+    if magic != boot::MULTIBOOT2_BOOTLOADER_MAGIC {
+        wrong_loader(magic);
+    }
+
+    arch::init();
+
+    // SAFETY: a Multiboot2 loader passed `info_phys` in EBX (the magic
+    // proved which loader it was); the block stays untouched while the
+    // kernel runs because its frames are reserved in `memory::init`.
+    let info = match unsafe { memory::boot_info::map(mm::PhysAddr::new(info_phys)) } {
+        Ok(info) => info,
+        Err(e) => {
+            log::error!("cannot use the boot information at {info_phys:#010x}: {e}");
+            stop(ExitCode::Crashed);
+        }
+    };
+    let cmdline = CommandLine::new(info.command_line());
+    SELFTEST.store(cmdline.has_flag("selftest"), Ordering::Relaxed);
+    print_boot_info(info);
+
+    memory::init(info);
+
+    if SELFTEST.load(Ordering::Relaxed) {
+        let code = crate::selftest::run(&cmdline);
+        stop(code);
+    }
+    log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    loop {
+        cpu::wait_for_interrupt();
+    }
+}
+
+fn wrong_loader(magic: u32) -> ! {
+    let loader = if magic == boot::MULTIBOOT1_MAGIC { " (a Multiboot1 loader)" } else { "" };
+    log::error!(
+        "not started by a Multiboot2 loader: EAX = {magic:#010x}{loader}, expected {:#010x}",
+        boot::MULTIBOOT2_BOOTLOADER_MAGIC
+    );
+    log::error!("boot this kernel with GRUB 2's `multiboot2` command; halting");
+    cpu::halt_forever()
+}
+
+fn print_boot_info(info: &BootInfo<'_>) {
+    println!("bootloader: {}", info.bootloader_name().unwrap_or("(not given)"));
+    println!("command line: {:?}", info.command_line());
+    println!("memory map:");
+    println!("  {:>18}  {:>18}  {:>10}  type", "start", "end", "size");
+    let mut usable = 0u64;
+    for region in info.memory_map() {
+        let end = region.start.saturating_add(region.len);
+        println!(
+            "  {:#018x}  {:#018x}  {:>7} KiB  {}",
+            region.start,
+            end,
+            region.len / 1024,
+            region.kind_name()
+        );
+        if region.kind == 1 {
+            usable += region.len;
+        }
+    }
+    println!("usable memory: {} KiB ({} MiB)", usable / 1024, usable >> 20);
+}
+
+/// Ends the kernel: in a self-test boot, leaves QEMU with `code`; otherwise
+/// halts with whatever is on the screen.
+pub fn stop(code: ExitCode) -> ! {
+    if SELFTEST.load(Ordering::Relaxed) {
+        arch::qemu::exit(code);
+    }
+    cpu::halt_forever()
+}

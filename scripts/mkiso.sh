@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# mkiso.sh KERNEL.ELF OUT.ISO [COMMAND-LINE] [LOADER]
+#
+# Builds a BIOS-bootable GRUB image that boots KERNEL.ELF at once (menu
+# timeout 0) with the given kernel command line. LOADER is GRUB's command:
+# `multiboot2` (default); the tests use `multiboot` to check that the kernel
+# refuses a Multiboot1 loader.
+set -euo pipefail
+
+kernel=$1 out=$2 cmdline=${3:-} loader=${4:-multiboot2}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/boot/grub"
+cp "$kernel" "$tmp/boot/kernel.elf"
+cat >"$tmp/boot/grub/grub.cfg" <<CFG
+set timeout=0
+set default=0
+menuentry "kernel" {
+    $loader /boot/kernel.elf $cmdline
+    boot
+}
+CFG
+
+mkdir -p "$(dirname "$out")"
+# grub-mkrescue (through xorriso) is chatty; show its output only if it fails.
+if ! log=$(grub-mkrescue -o "$out" "$tmp" 2>&1); then
+  echo "$log" >&2
+  echo "mkiso: grub-mkrescue failed for $out" >&2
+  exit 1
+fi

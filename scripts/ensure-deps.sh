@@ -15,6 +15,7 @@ declare -A need=(
   [grub-file]=grub-common
   [xorriso]=xorriso
   [mformat]=mtools
+  [objcopy]=binutils
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -22,6 +23,10 @@ for cmd in "${!need[@]}"; do
 done
 # grub-mkrescue needs the i386-pc modules to make a BIOS-bootable image.
 [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+# `make debug` also needs GDB.
+if [ "${1:-}" = "--debug" ]; then
+  command -v gdb >/dev/null 2>&1 || missing+=(gdb)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   # shellcheck disable=SC2207

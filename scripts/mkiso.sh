@@ -12,7 +12,10 @@ kernel=$1 out=$2 cmdline=${3:-} loader=${4:-multiboot2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/boot/grub"
-cp "$kernel" "$tmp/boot/kernel.elf"
+# GRUB reads the whole file into memory before loading it, so the debug
+# information (megabytes; GDB reads it from the unstripped ELF) must not
+# come along, or a 4 MiB machine runs out of memory in GRUB.
+objcopy --strip-debug "$kernel" "$tmp/boot/kernel.elf"
 cat >"$tmp/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0

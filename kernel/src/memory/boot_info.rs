@@ -75,3 +75,12 @@ pub unsafe fn map(phys: PhysAddr) -> Result<&'static BootInfo<'static>, MapError
 pub fn phys_span() -> Option<(PhysAddr, u32)> {
     BOOT_INFO.get().map(|(_, phys, size)| (*phys, *size))
 }
+
+/// The boot information (after [`map`]).
+///
+/// # Panics
+///
+/// If called before [`map`] succeeded: a bug in the start-up order.
+pub fn get() -> &'static BootInfo<'static> {
+    &BOOT_INFO.get().expect("boot information used before it was mapped").0
+}

@@ -1,0 +1,6 @@
+//! The in-kernel self-tests, one module per topic. Each `#[ktest]` function
+//! registers itself; nothing to list here but the modules.
+
+mod boot;
+mod console;
+mod fault;

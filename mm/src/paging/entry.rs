@@ -12,6 +12,8 @@
 //! entry is plain data (`Copy`); it never hands out an owned [`Frame`] to
 //! the public, because an entry can be copied and a `Frame` must not be.
 
+#![forbid(unsafe_code)]
+
 use super::flags::{ADDRESS_MASK, FLAGS_MASK, PageTableFlags};
 use crate::addr::{PAGE_SIZE, PhysAddr};
 use crate::frame::Frame;

@@ -4,6 +4,8 @@
 //! a frame is never lost on the error path: the caller frees it or tries
 //! again. Every variant says enough to act on without a debugger.
 
+#![forbid(unsafe_code)]
+
 use crate::addr::PhysAddr;
 use crate::frame::{Frame, Page};
 use core::fmt;

@@ -6,6 +6,8 @@
 //! cannot be written by mistake. Most bits mean the same in both levels;
 //! where they differ, the doc line says which level is meant.
 
+#![forbid(unsafe_code)]
+
 use bitflags::bitflags;
 
 bitflags! {

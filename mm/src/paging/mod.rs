@@ -17,11 +17,11 @@ pub mod tlb;
 mod emulated;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod proptests;
 
 pub use access::TableAccess;
 pub use entry::{ENTRIES, PageTable, PageTableEntry, TABLE_SPAN};

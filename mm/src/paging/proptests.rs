@@ -68,86 +68,93 @@ proptest! {
 
     #[test]
     fn mapper_agrees_with_a_hashmap(ops in proptest::collection::vec(op(), 1..120)) {
-        let (mut m, mut frames) = setup(FRAMES);
-        let mut tlb = RecordingTlb::new();
-        let mut model = Model::new();
-        for op in ops {
-            match op {
-                Op::Map(i, bits) => {
-                    let Some(frame) = frames.allocate() else { continue };
-                    let addr = frame.start();
-                    let flags = PageTableFlags::from_bits(bits).unwrap();
-                    let p = page(i);
-                    // SAFETY: emulated memory; the frame is fresh.
-                    match unsafe { m.map(p, frame, flags, &mut frames) } {
-                        Ok(flush) => {
-                            flush.flush(&mut tlb);
-                            prop_assert!(model.insert(p, (addr, flags)).is_none());
-                        }
-                        Err(MapError::AlreadyMapped { frame, existing }) => {
-                            prop_assert_eq!(Some(existing), model.get(&p).map(|e| e.0));
-                            frames.free(frame).unwrap();
-                        }
-                        Err(MapError::OutOfFrames(frame)) => {
-                            prop_assert!(model.keys().all(|q| q.directory_index() != p.directory_index()));
-                            frames.free(frame).unwrap();
-                        }
-                        Err(e) => prop_assert!(false, "unexpected {e}"),
+        run_against_hashmap(ops)?;
+    }
+}
+
+fn run_against_hashmap(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let (mut m, mut frames) = setup(FRAMES);
+    let mut tlb = RecordingTlb::new();
+    let mut model = Model::new();
+    for op in ops {
+        match op {
+            Op::Map(i, bits) => {
+                let Some(frame) = frames.allocate() else { continue };
+                let addr = frame.start();
+                let flags = PageTableFlags::from_bits(bits).unwrap();
+                let p = page(i);
+                // SAFETY: emulated memory; the frame is fresh.
+                match unsafe { m.map(p, frame, flags, &mut frames) } {
+                    Ok(flush) => {
+                        flush.flush(&mut tlb);
+                        prop_assert!(model.insert(p, (addr, flags)).is_none());
                     }
-                }
-                Op::Unmap(i) => {
-                    let p = page(i);
-                    // SAFETY: emulated memory; nothing uses the page.
-                    match unsafe { m.unmap(p, &mut frames) } {
-                        Ok((frame, flush)) => {
-                            prop_assert!(flush.is_required());
-                            flush.flush(&mut tlb);
-                            prop_assert_eq!(Some(frame.start()), model.remove(&p).map(|e| e.0));
-                            frames.free(frame).unwrap();
-                        }
-                        Err(e) => {
-                            prop_assert_eq!(e, UnmapError::NotMapped(p));
-                            prop_assert!(!model.contains_key(&p));
-                        }
+                    Err(MapError::AlreadyMapped { frame, existing }) => {
+                        prop_assert_eq!(Some(existing), model.get(&p).map(|e| e.0));
+                        frames.free(frame).unwrap();
                     }
-                }
-                Op::Update(i, bits) => {
-                    let p = page(i);
-                    let flags = PageTableFlags::from_bits(bits).unwrap();
-                    // SAFETY: emulated memory; nothing uses the page.
-                    match unsafe { m.update_flags(p, flags) } {
-                        Ok(flush) => {
-                            flush.flush(&mut tlb);
-                            let entry = model.get_mut(&p);
-                            prop_assert!(entry.is_some());
-                            if let Some(e) = entry {
-                                e.1 = flags;
-                            }
-                        }
-                        Err(e) => {
-                            prop_assert_eq!(e, UpdateFlagsError::NotMapped(p));
-                            prop_assert!(!model.contains_key(&p));
-                        }
+                    Err(MapError::OutOfFrames(frame)) => {
+                        prop_assert!(
+                            model.keys().all(|q| q.directory_index() != p.directory_index())
+                        );
+                        frames.free(frame).unwrap();
                     }
-                }
-                Op::Translate(i, offset) => {
-                    let addr = VirtAddr::new(page(i).start().as_u32() + offset);
-                    let want = model.get(&page(i)).map(|e| PhysAddr::new(e.0.as_u32() + offset));
-                    prop_assert_eq!(m.translate(addr), want);
+                    Err(e) => prop_assert!(false, "unexpected {e}"),
                 }
             }
-            check(&mut m, &model, &frames);
-        }
-        // Tear down: every frame, data and tables, must come home.
-        let pages: Vec<Page> = model.keys().copied().collect();
-        for p in pages {
-            // SAFETY: emulated memory; nothing uses the page.
-            let (frame, flush) = unsafe { m.unmap(p, &mut frames) }.unwrap();
-            flush.flush(&mut tlb);
-            frames.free(frame).unwrap();
-            model.remove(&p);
+            Op::Unmap(i) => {
+                let p = page(i);
+                // SAFETY: emulated memory; nothing uses the page.
+                match unsafe { m.unmap(p, &mut frames) } {
+                    Ok((frame, flush)) => {
+                        prop_assert!(flush.is_required());
+                        flush.flush(&mut tlb);
+                        prop_assert_eq!(Some(frame.start()), model.remove(&p).map(|e| e.0));
+                        frames.free(frame).unwrap();
+                    }
+                    Err(e) => {
+                        prop_assert_eq!(e, UnmapError::NotMapped(p));
+                        prop_assert!(!model.contains_key(&p));
+                    }
+                }
+            }
+            Op::Update(i, bits) => {
+                let p = page(i);
+                let flags = PageTableFlags::from_bits(bits).unwrap();
+                // SAFETY: emulated memory; nothing uses the page.
+                match unsafe { m.update_flags(p, flags) } {
+                    Ok(flush) => {
+                        flush.flush(&mut tlb);
+                        let entry = model.get_mut(&p);
+                        prop_assert!(entry.is_some());
+                        if let Some(e) = entry {
+                            e.1 = flags;
+                        }
+                    }
+                    Err(e) => {
+                        prop_assert_eq!(e, UpdateFlagsError::NotMapped(p));
+                        prop_assert!(!model.contains_key(&p));
+                    }
+                }
+            }
+            Op::Translate(i, offset) => {
+                let addr = VirtAddr::new(page(i).start().as_u32() + offset);
+                let want = model.get(&page(i)).map(|e| PhysAddr::new(e.0.as_u32() + offset));
+                prop_assert_eq!(m.translate(addr), want);
+            }
         }
         check(&mut m, &model, &frames);
-        prop_assert_eq!(frames.free_count(), FRAMES as usize);
     }
+    // Tear down: every frame, data and tables, must come home.
+    let pages: Vec<Page> = model.keys().copied().collect();
+    for p in pages {
+        // SAFETY: emulated memory; nothing uses the page.
+        let (frame, flush) = unsafe { m.unmap(p, &mut frames) }.unwrap();
+        flush.flush(&mut tlb);
+        frames.free(frame).unwrap();
+        model.remove(&p);
+    }
+    check(&mut m, &model, &frames);
+    prop_assert_eq!(frames.free_count(), FRAMES as usize);
+    Ok(())
 }

@@ -40,7 +40,10 @@ fn map_translate_unmap() {
     let data_addr = data.start();
     map(&mut m, page(0xD000_3000), data, RW, &mut frames).unwrap().flush(&mut tlb);
 
-    assert_eq!(m.translate(VirtAddr::new(0xD000_3ABC)), Some(PhysAddr::new(data_addr.as_u32() + 0xABC)));
+    assert_eq!(
+        m.translate(VirtAddr::new(0xD000_3ABC)),
+        Some(PhysAddr::new(data_addr.as_u32() + 0xABC))
+    );
     assert_eq!(m.translate(VirtAddr::new(0xD000_4000)), None);
     let entry = m.lookup(page(0xD000_3000)).unwrap();
     assert_eq!(entry.flags(), PageTableFlags::PRESENT | RW);
@@ -275,7 +278,9 @@ fn update_flags_keeps_the_frame_and_presence() {
     let f = frames.allocate().unwrap();
     let addr = f.start();
     let p = page(0xC010_0000);
-    map(&mut m, p, f, RW | PageTableFlags::GLOBAL, &mut frames).unwrap().flush(&mut RecordingTlb::new());
+    map(&mut m, p, f, RW | PageTableFlags::GLOBAL, &mut frames)
+        .unwrap()
+        .flush(&mut RecordingTlb::new());
     // SAFETY: emulated memory: nothing writes to the page.
     let flush = unsafe { m.update_flags(p, PageTableFlags::GLOBAL) }.unwrap();
     flush.flush(&mut RecordingTlb::new());

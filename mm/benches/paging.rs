@@ -86,7 +86,8 @@ fn main() {
     // Keep one page mapped in the first table so it never becomes empty.
     let keeper = frames.allocate().expect("a frame");
     // SAFETY: emulated memory; the frame is ours and the page unused.
-    let flush = unsafe { mapper.map(page(0xD000_0000), keeper, PageTableFlags::WRITABLE, &mut frames) };
+    let flush =
+        unsafe { mapper.map(page(0xD000_0000), keeper, PageTableFlags::WRITABLE, &mut frames) };
     flush.expect("page is free").flush(&mut NoTlb);
     let free_before = frames.0.len();
     let existing = measure(&mut mapper, &mut frames, page(0xD000_1000));

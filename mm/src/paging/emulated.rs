@@ -14,9 +14,9 @@ use crate::addr::PhysAddr;
 use crate::emulate::PhysMemory;
 use crate::frame::Frame;
 use crate::layout::RECURSIVE_PDE;
+use core::fmt;
 
 /// A page directory and its tables in emulated RAM.
-#[derive(Debug)]
 pub struct EmulatedTables {
     memory: PhysMemory,
     directory: PhysAddr,
@@ -62,6 +62,15 @@ impl EmulatedTables {
         // 4096, which is exactly a `PageTable` (1024 `u32`s, any bit pattern
         // valid). The `&mut self` borrow keeps the reference exclusive.
         unsafe { &mut *ptr }
+    }
+}
+
+impl fmt::Debug for EmulatedTables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatedTables")
+            .field("memory", &self.memory)
+            .field("directory", &self.directory)
+            .finish_non_exhaustive()
     }
 }
 

@@ -19,11 +19,11 @@
 
 #![forbid(unsafe_code)]
 
+use super::error::{AllocError, FreeRangeError, FreeRefusal};
 use super::range::VRange;
 use crate::addr::{PAGE_SIZE, VirtAddr};
 use crate::frame::Page;
 use crate::layout::{VRANGE_END, VRANGE_START};
-use core::fmt;
 
 const _: () = assert!(VRANGE_START.is_aligned(PAGE_SIZE) && VRANGE_END.is_aligned(PAGE_SIZE));
 const _: () = assert!(VRANGE_START.as_u32() < VRANGE_END.as_u32());
@@ -38,78 +38,6 @@ struct Span {
 impl Span {
     const fn end(self) -> u32 {
         self.start + self.pages
-    }
-}
-
-/// Why [`VRangeAllocator::allocate`] refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AllocError {
-    /// Zero pages were asked for.
-    ZeroPages,
-    /// No free span has `pages` pages (the region is full or fragmented).
-    NoSpace {
-        /// Pages asked for.
-        pages: u32,
-        /// The largest free span, in pages.
-        largest_free: u32,
-    },
-}
-
-impl fmt::Display for AllocError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AllocError::ZeroPages => f.write_str("a virtual range of zero pages was asked for"),
-            AllocError::NoSpace { pages, largest_free } => write!(
-                f,
-                "no free virtual range of {pages} pages (largest free range: {largest_free} pages)"
-            ),
-        }
-    }
-}
-
-/// Why a range cannot be freed; nothing was changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FreeRefusal {
-    /// The range is not entirely inside the allocator's region.
-    OutsideRegion,
-    /// Part of the range is free already (a double free, or a range this
-    /// allocator never handed out); `free_start`/`free_pages` is the free
-    /// span it overlaps.
-    Overlaps {
-        /// First byte of the overlapped free span.
-        free_start: VirtAddr,
-        /// Its length in pages.
-        free_pages: u32,
-    },
-    /// Freeing would need a new slot in the free-span table and all are
-    /// taken; try again after other frees, or raise `N`.
-    TableFull,
-}
-
-/// A refused [`VRangeAllocator::free`]: the range comes back, with why.
-#[derive(Debug, PartialEq, Eq)]
-pub struct FreeRangeError {
-    /// The range that was not freed.
-    pub range: VRange,
-    /// Why.
-    pub reason: FreeRefusal,
-}
-
-impl fmt::Display for FreeRangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.reason {
-            FreeRefusal::OutsideRegion => {
-                write!(f, "cannot free {:?}: outside the virtual range region", self.range)
-            }
-            FreeRefusal::Overlaps { free_start, free_pages } => write!(
-                f,
-                "cannot free {:?}: it overlaps the free range at {free_start} ({free_pages} pages)",
-                self.range
-            ),
-            FreeRefusal::TableFull => {
-                write!(f, "cannot free {:?}: the free-range table is full", self.range)
-            }
-        }
     }
 }
 

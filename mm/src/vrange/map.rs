@@ -14,12 +14,12 @@
 //! BAR): `Frame::from_start(PhysAddr::new(0xB8000))`. It is a name for
 //! device memory, not RAM: dropping it loses nothing.
 
-use super::allocator::{AllocError, FreeRefusal, VRangeAllocator};
+use super::allocator::VRangeAllocator;
+use super::error::{MapRangeError, UnmapRangeError, UnmapRangeRefusal};
 use super::range::VRange;
-use crate::addr::{PhysAddr, VirtAddr};
+use crate::addr::VirtAddr;
 use crate::frame::{Frame, FrameAllocator, Page};
 use crate::paging::{MapError, Mapper, PageTableFlags, TableAccess, Tlb};
-use core::fmt;
 
 /// Where the frames of a [`MappedRange`] came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,87 +58,6 @@ impl MappedRange {
     /// Where the frames came from.
     pub const fn source(&self) -> FrameSource {
         self.source
-    }
-}
-
-/// Why a mapping helper failed; everything it did has been undone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MapRangeError {
-    /// No virtual range of that size (or zero pages were asked for).
-    Range(AllocError),
-    /// The frame allocator ran out (for the memory or for a page table).
-    OutOfFrames,
-    /// A page of the fresh range was mapped already: something maps into
-    /// the range region without going through the range allocator.
-    AlreadyMapped {
-        /// The page.
-        page: Page,
-        /// What it was mapped to.
-        existing: PhysAddr,
-    },
-    /// The range reaches the recursive window (only with a custom region).
-    RecursiveWindow(Page),
-    /// The device-frame iterator ended before the length it announced.
-    ShortIterator {
-        /// What `len()` said.
-        expected: u32,
-        /// How many frames it gave.
-        got: u32,
-    },
-}
-
-impl fmt::Display for MapRangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MapRangeError::Range(e) => write!(f, "{e}"),
-            MapRangeError::OutOfFrames => f.write_str("out of physical frames"),
-            MapRangeError::AlreadyMapped { page, existing } => write!(
-                f,
-                "{page:?} of a fresh virtual range is already mapped to {existing}: \
-                 something maps into the range region behind the range allocator"
-            ),
-            MapRangeError::RecursiveWindow(page) => {
-                write!(f, "{page:?} is in the recursive page-table window")
-            }
-            MapRangeError::ShortIterator { expected, got } => {
-                write!(f, "device frame iterator promised {expected} frames and gave {got}")
-            }
-        }
-    }
-}
-
-/// Why [`RangeMapper::unmap`] refused; nothing changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UnmapRangeRefusal {
-    /// A page of the range is not mapped (someone unmapped it directly).
-    NotMapped(Page),
-    /// The range allocator would not take the range back.
-    Range(FreeRefusal),
-}
-
-/// A refused [`RangeMapper::unmap`]: the mapped range comes back, with why.
-#[derive(Debug, PartialEq, Eq)]
-pub struct UnmapRangeError {
-    /// The range, still mapped.
-    pub mapped: MappedRange,
-    /// Why.
-    pub reason: UnmapRangeRefusal,
-}
-
-impl fmt::Display for UnmapRangeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.reason {
-            UnmapRangeRefusal::NotMapped(page) => {
-                write!(f, "cannot unmap {:?}: {page:?} is not mapped", self.mapped.range)
-            }
-            UnmapRangeRefusal::Range(why) => {
-                write!(
-                    f,
-                    "cannot unmap {:?}: range allocator refuses it ({why:?})",
-                    self.mapped.range
-                )
-            }
-        }
     }
 }
 

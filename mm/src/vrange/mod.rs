@@ -6,6 +6,7 @@
 //! down again, all or nothing. See `docs/paging.md`.
 
 mod allocator;
+mod error;
 mod map;
 mod range;
 
@@ -14,8 +15,9 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use allocator::{AllocError, FreeRangeError, FreeRefusal, VRangeAllocator};
-pub use map::{
-    FrameSource, MapRangeError, MappedRange, RangeMapper, UnmapRangeError, UnmapRangeRefusal,
+pub use allocator::VRangeAllocator;
+pub use error::{
+    AllocError, FreeRangeError, FreeRefusal, MapRangeError, UnmapRangeError, UnmapRangeRefusal,
 };
+pub use map::{FrameSource, MappedRange, RangeMapper};
 pub use range::VRange;

@@ -12,7 +12,7 @@
 //! 2. Fill the kernel page table with frames 0..1023 (the first 4 MiB).
 //! 3. Point directory entries 0 (identity, so the instruction after
 //!    enabling paging still exists) and 768 (0xC0000000) at it, 1022 at
-//!    the empty fixmap table, 1023 at the directory itself.
+//!    the empty fixmap table, 1023 at the directory itself (recursive).
 //! 4. Load CR3, set CR0.PG, jump to the higher-half address of step 5.
 //! 5. Switch to the boot stack and call `kernel_main(magic, info)`.
 //!
@@ -48,12 +48,14 @@ _start:
     dec ecx
     jnz 2b
 
-    // 3. page directory
+    // 3. page directory. The tables live in the kernel image, not in
+    //    frames from the allocator, so their entries carry PINNED (bit 9,
+    //    OS-available): the mapper never frees a pinned table.
     mov edi, offset {pd} - {base}
-    mov eax, offset {kernel_pt} - {base} + 0x003
+    mov eax, offset {kernel_pt} - {base} + {table_flags}
     mov [edi], eax                      // [0]: identity map of 0..4 MiB
     mov [edi + {kernel_pde} * 4], eax   // [768]: 0xC0000000 -> 0..4 MiB
-    mov eax, offset {fixmap_pt} - {base} + 0x003
+    mov eax, offset {fixmap_pt} - {base} + {table_flags}
     mov [edi + {fixmap_pde} * 4], eax   // [1022]: fixmap
     mov eax, edi
     or eax, 0x003
@@ -88,4 +90,7 @@ boot_higher_half:
     fixmap_pt = sym crate::tables::FIXMAP_PAGE_TABLE,
     stack = sym crate::tables::STACK,
     stack_top_offset = const 4096 + crate::tables::BOOT_STACK_SIZE,
+    table_flags = const (mm::paging::PageTableFlags::PRESENT.bits()
+        | mm::paging::PageTableFlags::WRITABLE.bits()
+        | mm::paging::PageTableFlags::PINNED.bits()),
 );

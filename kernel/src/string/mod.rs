@@ -24,9 +24,11 @@
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
 compile_error!("string: the inline asm is x86 only (i686 kernel, x86_64 host tests)");
 
+mod cmp;
 mod mem;
 
 #[cfg(test)]
 mod testutil;
 
+pub use cmp::{bcmp, memcmp};
 pub use mem::{memcpy, memmove, memset};

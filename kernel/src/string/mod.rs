@@ -25,10 +25,12 @@
 compile_error!("string: the inline asm is x86 only (i686 kernel, x86_64 host tests)");
 
 mod cmp;
+mod cstr;
 mod mem;
 
 #[cfg(test)]
 mod testutil;
 
 pub use cmp::{bcmp, memcmp};
+pub use cstr::{strcmp, strcpy, strlen, strncmp, strncpy, strnlen, until_nul};
 pub use mem::{memcpy, memmove, memset};

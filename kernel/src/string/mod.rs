@@ -29,6 +29,8 @@ mod cstr;
 mod mem;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod testutil;
 
 pub use cmp::{bcmp, memcmp};

@@ -1,5 +1,5 @@
 //! `memcpy`, `memmove` and `memset`: `rep movsd` / `rep stosd` for the bulk,
-//! `rep movsb` / `rep stosb` for the 0–3 byte tail.
+//! `rep movsb` / `rep stosb` for the odd bytes at either end.
 //!
 //! `rep movs` and `rep stos` are the one copy and fill loops the compiler
 //! cannot turn back into a call to `memcpy` or `memset` — which here would be
@@ -9,6 +9,15 @@
 //! direction: it copies upwards unless the destination starts inside the
 //! source, and then sets the direction flag and copies from the top down.
 //!
+//! Upward fills and copies first bring the destination to a 4-byte boundary
+//! with up to three single bytes — for a copy only when the source shares
+//! the destination's misalignment, so that both end up aligned — and skip
+//! every `rep` whose count is zero. Measured on the development host (a Xeon
+//! with ERMSB), 4 KiB at offset 1 took ~280 ns with `rep stosd` against
+//! ~24 ns aligned, the same for `rep movsd` with both pointers at offset 1,
+//! and an empty `rep` costs a few ns of start-up. A source misaligned
+//! *relative to* the destination gains nothing from aligning either one.
+//!
 //! `rep movs` reads through `esi`, which LLVM reserves on i686 (it may be the
 //! base pointer) and refuses as an asm operand. The source pointer therefore
 //! arrives in any free register and is swapped into `esi` for the length of
@@ -17,38 +26,46 @@
 use core::arch::asm;
 use core::ffi::c_int;
 
-/// The source-index register at native width, for templates that must name
-/// it literally (see the module docs).
+/// The native-width name of a register that a template must spell out:
+/// `native!(si)` is `esi` on i686 and `rsi` on x86_64. Operands get the
+/// full width by themselves; literal names in the template do not, and a
+/// 32-bit `mov` would truncate a host-sized count or pointer.
 #[cfg(target_arch = "x86")]
-macro_rules! si {
-    () => {
+macro_rules! native {
+    (si) => {
         "esi"
     };
-}
-#[cfg(target_arch = "x86_64")]
-macro_rules! si {
-    () => {
-        "rsi"
-    };
-}
-/// The destination-index register at native width.
-#[cfg(target_arch = "x86")]
-macro_rules! di {
-    () => {
+    (di) => {
         "edi"
     };
+    (cx) => {
+        "ecx"
+    };
+    (dx) => {
+        "edx"
+    };
 }
 #[cfg(target_arch = "x86_64")]
-macro_rules! di {
-    () => {
+macro_rules! native {
+    (si) => {
+        "rsi"
+    };
+    (di) => {
         "rdi"
+    };
+    (cx) => {
+        "rcx"
+    };
+    (dx) => {
+        "rdx"
     };
 }
 
 /// Copies `n` bytes from `src` to `dest` and returns `dest` (C `memcpy`).
 ///
-/// Copies upwards, four bytes at a time and then the last 0–3, whatever the
-/// alignment of either pointer. When `n == 0` no memory is touched.
+/// Copies upwards, four bytes at a time between at most three single bytes
+/// at either end, whatever the alignment of either pointer. When `n == 0`
+/// no memory is touched.
 ///
 /// # Safety
 ///
@@ -103,19 +120,32 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
 pub unsafe extern "C" fn memset(s: *mut u8, c: c_int, n: usize) -> *mut u8 {
     // C converts `c` to unsigned char; `stosd` wants it in all four bytes.
     let pattern = u32::from(c as u8) * 0x0101_0101;
-    // SAFETY: `rep stosd` then `rep stosb` write exactly `n / 4` dwords and
-    // `n % 4` bytes upwards from `s` (DF is cleared first), which the caller
-    // guarantees writable. `stosb` stores `al`, the low byte of `pattern`.
+    let head = ((s as usize).wrapping_neg() % 4).min(n);
+    let body = n - head;
+    // SAFETY: with DF cleared, the three `rep stos` write `head` bytes,
+    // `body / 4` dwords and `body % 4` bytes upwards from `s`: exactly
+    // `s..s+n`, which the caller guarantees writable. `stosb` stores `al`,
+    // the low byte of `pattern`. `jecxz` skips a `rep` with nothing to do
+    // (its start-up is not free); the two short counts fit in `ecx`.
     // No stack use; DF is left clear and the status flags are untouched.
     unsafe {
         asm!(
             "cld",
-            "rep stosd",
-            "mov ecx, edx",
+            "jecxz 2f",
             "rep stosb",
+            "2:",
+            concat!("mov ", native!(cx), ", ", native!(dx)),
+            "jecxz 3f",
+            "rep stosd",
+            "3:",
+            "mov ecx, {tail:e}",
+            "jecxz 4f",
+            "rep stosb",
+            "4:",
             in("eax") pattern,
-            inout("ecx") n / 4 => _,
-            in("edx") n % 4,
+            inout("ecx") head => _,
+            in("edx") body / 4,
+            tail = in(reg) body % 4,
             inout("edi") s => _,
             options(nostack, preserves_flags),
         );
@@ -123,7 +153,8 @@ pub unsafe extern "C" fn memset(s: *mut u8, c: c_int, n: usize) -> *mut u8 {
     s
 }
 
-/// Copies `n` bytes upwards: `n / 4` dwords, then `n % 4` bytes.
+/// Copies `n` bytes upwards: up to 3 bytes to align both pointers when they
+/// share a misalignment, then dwords, then the last 0–3 bytes.
 ///
 /// The `cld` is belt and braces: the ABI promises DF clear on entry, but an
 /// interrupt taken inside [`copy_down`] runs with DF set, and a handler stub
@@ -136,26 +167,46 @@ pub unsafe extern "C" fn memset(s: *mut u8, c: c_int, n: usize) -> *mut u8 {
 /// copied bytes are unspecified.
 #[inline(always)]
 unsafe fn copy_up(dest: *mut u8, src: *const u8, n: usize) {
-    // SAFETY: with DF clear, the two `rep movs` read exactly `src..src+n`
-    // and write exactly `dest..dest+n`, which the caller guarantees. The
-    // `xchg` swaps the source into `esi` and the compiler's `esi` into
-    // `{src}`; the final `mov` restores it. The explicit registers keep
-    // `{src}` out of `ecx`, `edx` and `edi`. When the allocator picks `esi`
-    // for `{src}` itself (it may, whenever `esi` is not the base pointer;
-    // in practice it does) the swaps are no-ops, and the operand is
-    // declared clobbered, so the compiler saves `esi` around the block.
+    let (d, s) = (dest as usize, src as usize);
+    // Aligning `dest` only pays when it aligns `src` as well (module docs).
+    let head = if (d ^ s) % 4 == 0 {
+        d.wrapping_neg() % 4
+    } else {
+        0
+    }
+    .min(n);
+    let body = n - head;
+    // SAFETY: with DF clear, the three `rep movs` read `head` bytes, then
+    // `body / 4` dwords, then `body % 4` bytes upwards: exactly `src..src+n`
+    // read and `dest..dest+n` written, which the caller guarantees. `jecxz`
+    // skips an empty `rep`; the two short counts fit in `ecx`. The `xchg`
+    // swaps the source into `esi` and the compiler's `esi` into `{src}`; the
+    // final `mov` restores it. The explicit registers keep `{src}` out of
+    // `eax`, `ecx`, `edx` and `edi`. When the allocator picks `esi` for
+    // `{src}` itself (it may, whenever `esi` is not the base pointer, and in
+    // practice does) the swaps are no-ops, and the operand is declared
+    // clobbered, so the compiler saves `esi` around the block.
     // No stack use; DF is left clear and the status flags are untouched.
     unsafe {
         asm!(
-            concat!("xchg {src}, ", si!()),
+            concat!("xchg {src}, ", native!(si)),
             "cld",
-            "rep movsd",
-            "mov ecx, edx",
+            "jecxz 2f",
             "rep movsb",
-            concat!("mov ", si!(), ", {src}"),
+            "2:",
+            concat!("mov ", native!(cx), ", ", native!(dx)),
+            "jecxz 3f",
+            "rep movsd",
+            "3:",
+            "mov ecx, eax",
+            "jecxz 4f",
+            "rep movsb",
+            "4:",
+            concat!("mov ", native!(si), ", {src}"),
             src = inout(reg) src => _,
-            inout("ecx") n / 4 => _,
-            in("edx") n % 4,
+            inout("ecx") head => _,
+            in("edx") body / 4,
+            in("eax") body % 4,
             inout("edi") dest => _,
             options(nostack, preserves_flags),
         );
@@ -169,6 +220,8 @@ unsafe fn copy_up(dest: *mut u8, src: *const u8, n: usize) {
 /// of both ranges. Every read is of bytes below everything written so far
 /// (because `dest > src`), and a single `movsd` reads its whole dword before
 /// storing it, so any distance between the ranges, even 1, is copied right.
+/// Backward `rep movs` gets no fast-string help on any CPU, so there is no
+/// alignment step here: this path is only for overlapping moves.
 ///
 /// # Safety
 ///
@@ -190,15 +243,15 @@ unsafe fn copy_down(dest: *mut u8, src: *const u8, n: usize) {
     // the ABI requires. `sub` clobbers the status flags; no stack use.
     unsafe {
         asm!(
-            concat!("xchg {src}, ", si!()),
+            concat!("xchg {src}, ", native!(si)),
             "std",
             "rep movsb",
-            concat!("sub ", si!(), ", 3"),
-            concat!("sub ", di!(), ", 3"),
-            "mov ecx, edx",
+            concat!("sub ", native!(si), ", 3"),
+            concat!("sub ", native!(di), ", 3"),
+            concat!("mov ", native!(cx), ", ", native!(dx)),
             "rep movsd",
             "cld",
-            concat!("mov ", si!(), ", {src}"),
+            concat!("mov ", native!(si), ", {src}"),
             src = inout(reg) src_last => _,
             inout("ecx") n % 4 => _,
             in("edx") n / 4,

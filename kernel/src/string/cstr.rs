@@ -13,7 +13,8 @@
 //! comparisons stop at the first difference and stay byte loops; the copies
 //! measure first and then call [`memcpy`] and [`memset`].
 
-use super::mem::{memcpy, memset};
+use super::copy::memcpy;
+use super::fill::memset;
 use core::arch::asm;
 use core::ffi::c_int;
 

@@ -24,9 +24,13 @@
 #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
 compile_error!("string: the inline asm is x86 only (i686 kernel, x86_64 host tests)");
 
+#[macro_use]
+mod regs;
+
 mod cmp;
+mod copy;
 mod cstr;
-mod mem;
+mod fill;
 
 #[cfg(test)]
 mod proptests;
@@ -34,5 +38,6 @@ mod proptests;
 mod testutil;
 
 pub use cmp::{bcmp, memcmp};
+pub use copy::{memcpy, memmove};
 pub use cstr::{strcmp, strcpy, strlen, strncmp, strncpy, strnlen, until_nul};
-pub use mem::{memcpy, memmove, memset};
+pub use fill::memset;

@@ -1,22 +1,19 @@
-//! `memcpy`, `memmove` and `memset`: `rep movsd` / `rep stosd` for the bulk,
-//! `rep movsb` / `rep stosb` for the odd bytes at either end.
+//! `memcpy` and `memmove`: `rep movsd` for the bulk, `rep movsb` for the
+//! odd bytes at either end, upwards or (for an overlapping `memmove` whose
+//! destination starts inside the source) downwards.
 //!
-//! `rep movs` and `rep stos` are the one copy and fill loops the compiler
-//! cannot turn back into a call to `memcpy` or `memset` — which here would be
-//! a call to the function itself — and on every x86 they are a reasonable
-//! choice: fast-string microcode on hardware, a tight loop inside QEMU.
-//! Neither pointer needs to be aligned. `memmove` resolves overlap by
-//! direction: it copies upwards unless the destination starts inside the
-//! source, and then sets the direction flag and copies from the top down.
+//! `rep movs` is the one copy loop the compiler cannot turn back into a
+//! call to `memcpy` — here, a call to the function itself — and on every
+//! x86 it is a reasonable choice: fast-string microcode on hardware, a tight
+//! loop inside QEMU. Neither pointer needs to be aligned.
 //!
-//! Upward fills and copies first bring the destination to a 4-byte boundary
-//! with up to three single bytes — for a copy only when the source shares
-//! the destination's misalignment, so that both end up aligned — and skip
-//! every `rep` whose count is zero. Measured on the development host (a Xeon
-//! with ERMSB), 4 KiB at offset 1 took ~280 ns with `rep stosd` against
-//! ~24 ns aligned, the same for `rep movsd` with both pointers at offset 1,
-//! and an empty `rep` costs a few ns of start-up. A source misaligned
-//! *relative to* the destination gains nothing from aligning either one.
+//! An upward copy first brings the destination to a 4-byte boundary with
+//! up to three single bytes, but only when the source shares its
+//! misalignment, so that both end up aligned; a source misaligned *relative
+//! to* the destination gains nothing from aligning either. Every `rep` with
+//! a zero count is skipped. Measured on the development host (a Xeon with
+//! ERMSB), 4 KiB with both pointers at offset 1 took ~300 ns before the
+//! alignment step and ~25 ns after; an empty `rep` costs a few ns.
 //!
 //! `rep movs` reads through `esi`, which LLVM reserves on i686 (it may be the
 //! base pointer) and refuses as an asm operand. The source pointer therefore
@@ -24,42 +21,6 @@
 //! the asm block, which puts the compiler's `esi` back before it ends.
 
 use core::arch::asm;
-use core::ffi::c_int;
-
-/// The native-width name of a register that a template must spell out:
-/// `native!(si)` is `esi` on i686 and `rsi` on x86_64. Operands get the
-/// full width by themselves; literal names in the template do not, and a
-/// 32-bit `mov` would truncate a host-sized count or pointer.
-#[cfg(target_arch = "x86")]
-macro_rules! native {
-    (si) => {
-        "esi"
-    };
-    (di) => {
-        "edi"
-    };
-    (cx) => {
-        "ecx"
-    };
-    (dx) => {
-        "edx"
-    };
-}
-#[cfg(target_arch = "x86_64")]
-macro_rules! native {
-    (si) => {
-        "rsi"
-    };
-    (di) => {
-        "rdi"
-    };
-    (cx) => {
-        "rcx"
-    };
-    (dx) => {
-        "rdx"
-    };
-}
 
 /// Copies `n` bytes from `src` to `dest` and returns `dest` (C `memcpy`).
 ///
@@ -108,49 +69,6 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
         unsafe { copy_down(dest, src, n) };
     }
     dest
-}
-
-/// Sets `n` bytes at `s` to `c` converted to `unsigned char`, and returns
-/// `s` (C `memset`). When `n == 0` no memory is touched.
-///
-/// # Safety
-///
-/// `s` must be valid for writes of `n` bytes (any pointer when `n == 0`).
-#[cfg_attr(target_os = "none", unsafe(no_mangle))]
-pub unsafe extern "C" fn memset(s: *mut u8, c: c_int, n: usize) -> *mut u8 {
-    // C converts `c` to unsigned char; `stosd` wants it in all four bytes.
-    let pattern = u32::from(c as u8) * 0x0101_0101;
-    let head = ((s as usize).wrapping_neg() % 4).min(n);
-    let body = n - head;
-    // SAFETY: with DF cleared, the three `rep stos` write `head` bytes,
-    // `body / 4` dwords and `body % 4` bytes upwards from `s`: exactly
-    // `s..s+n`, which the caller guarantees writable. `stosb` stores `al`,
-    // the low byte of `pattern`. `jecxz` skips a `rep` with nothing to do
-    // (its start-up is not free); the two short counts fit in `ecx`.
-    // No stack use; DF is left clear and the status flags are untouched.
-    unsafe {
-        asm!(
-            "cld",
-            "jecxz 2f",
-            "rep stosb",
-            "2:",
-            concat!("mov ", native!(cx), ", ", native!(dx)),
-            "jecxz 3f",
-            "rep stosd",
-            "3:",
-            "mov ecx, {tail:e}",
-            "jecxz 4f",
-            "rep stosb",
-            "4:",
-            in("eax") pattern,
-            inout("ecx") head => _,
-            in("edx") body / 4,
-            tail = in(reg) body % 4,
-            inout("edi") s => _,
-            options(nostack, preserves_flags),
-        );
-    }
-    s
 }
 
 /// Copies `n` bytes upwards: up to 3 bytes to align both pointers when they
@@ -220,8 +138,8 @@ unsafe fn copy_up(dest: *mut u8, src: *const u8, n: usize) {
 /// of both ranges. Every read is of bytes below everything written so far
 /// (because `dest > src`), and a single `movsd` reads its whole dword before
 /// storing it, so any distance between the ranges, even 1, is copied right.
-/// Backward `rep movs` gets no fast-string help on any CPU, so there is no
-/// alignment step here: this path is only for overlapping moves.
+/// Intel documents fast-string operation for ascending copies only, so
+/// there is no alignment step here: this path is for overlapping moves.
 ///
 /// # Safety
 ///
@@ -375,35 +293,6 @@ mod tests {
     }
 
     #[test]
-    fn memset_every_small_length_alignment_and_value() {
-        for c in [0, 0x5a, 0x80, 0xff, 0x1ab, -1, -128] {
-            for len in 0..64 {
-                for off in 0..8 {
-                    let (mut buf, b) = arena(len, 9);
-                    let mut want = buf.clone();
-                    want[b + off..][..len].fill(c as u8);
-                    let p = buf[b + off..].as_mut_ptr();
-                    // SAFETY: the range lies inside `buf`.
-                    let ret = unsafe { memset(p, c, len) };
-                    assert_eq!(ret, p);
-                    assert_eq!(buf, want, "memset {c:#x} len {len} +{off}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn memset_large() {
-        let len = (1 << 20) + 1;
-        let (mut buf, b) = arena(len, 9);
-        let mut want = buf.clone();
-        want[b + 1..][..len].fill(0xc3);
-        // SAFETY: the range lies inside `buf`.
-        unsafe { memset(buf[b + 1..].as_mut_ptr(), 0xc3, len) };
-        assert!(buf == want);
-    }
-
-    #[test]
     fn zero_length_touches_nothing() {
         let dangling = NonNull::<u8>::dangling().as_ptr();
         for p in [dangling, ptr::null_mut()] {
@@ -412,7 +301,6 @@ mod tests {
                 assert_eq!(memcpy(p, p.wrapping_add(GUARD), 0), p);
                 assert_eq!(memmove(p.wrapping_add(1), p, 0), p.wrapping_add(1));
                 assert_eq!(memmove(p, p.wrapping_add(1), 0), p);
-                assert_eq!(memset(p, 0xff, 0), p);
             }
         }
     }

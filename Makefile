@@ -13,7 +13,7 @@ MEM ?= 128M
 # build sets RUSTC_BOOTSTRAP=1 for them, so the user's shell does not have to.
 export RUSTC_BOOTSTRAP := 1
 CARGO_KERNEL := cargo build --release -p kernel --target i686-kernel.json \
-	-Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec -Zbuild-std-features=compiler-builtins-mem
+	-Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec
 KERNEL_OUT := target/i686-kernel/release/kernel
 QEMU_ARGS := -m $(MEM) -serial mon:stdio -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -62,8 +62,7 @@ build_kernel() { # OUT FEATURES...
   local out=$1; shift
   local log="$LOGS/build-$(basename "$out").log"
   if cargo build --release -p kernel --target i686-kernel.json \
-      -Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec \
-      -Zbuild-std-features=compiler-builtins-mem "$@" >"$log" 2>&1; then
+      -Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec "$@" >"$log" 2>&1; then
     cp target/i686-kernel/release/kernel "$out"
     return 0
   fi

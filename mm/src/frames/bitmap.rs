@@ -94,21 +94,17 @@ impl AllocBitmap {
         }
     }
 
-    /// Marks `frame` free. Returns `false`, changing nothing, if it was not
-    /// allocated (or lies beyond the bitmap, so it never was).
+    /// Marks `frame` free, whatever it was (a no-op beyond the bitmap).
     #[inline]
-    pub(crate) fn mark_free(&mut self, frame: u32) -> bool {
+    pub(crate) fn clear(&mut self, frame: u32) {
         let (i, bit) = Self::locate(frame);
-        match self.words.get_mut(i) {
-            Some(w) if *w & bit != 0 => {
-                *w &= !bit;
-                true
-            }
-            _ => false,
+        if let Some(w) = self.words.get_mut(i) {
+            *w &= !bit;
         }
     }
 
     /// Whether `frame` is marked allocated.
+    #[inline]
     pub(crate) fn is_allocated(&self, frame: u32) -> bool {
         let (i, bit) = Self::locate(frame);
         self.words.get(i).is_some_and(|w| w & bit != 0)
@@ -160,8 +156,9 @@ mod tests {
         assert!(b.mark_allocated(33));
         assert!(b.is_allocated(33) && !b.is_allocated(32) && !b.is_allocated(34));
         assert!(!b.mark_allocated(33));
-        assert!(b.mark_free(33));
-        assert!(!b.mark_free(33));
-        assert!(!b.mark_allocated(64) && !b.mark_free(64) && !b.is_allocated(64));
+        b.clear(33);
+        assert!(!b.is_allocated(33) && b.mark_allocated(33));
+        assert!(!b.mark_allocated(64) && !b.is_allocated(64));
+        b.clear(64);
     }
 }

@@ -20,6 +20,8 @@ enum Op {
     Free(u32, usize),
     /// Free a frame number we do not hold: refused either way.
     FreeForeign(u32),
+    /// Free the frame freed last once more, unless it was allocated since.
+    FreeLastAgain,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -27,6 +29,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (1u32..1500).prop_map(Op::Allocate),
         3 => (1u32..1500, any::<usize>()).prop_map(|(n, s)| Op::Free(n, s)),
         1 => (0u32..0xd00).prop_map(Op::FreeForeign),
+        1 => Just(Op::FreeLastAgain),
     ]
 }
 
@@ -47,6 +50,7 @@ proptest! {
         let mut stack = new_stack(&mut mem, usable);
         let mut held: HashSet<u32> = HashSet::new();
         let mut held_list: Vec<Frame> = Vec::new();
+        let mut last_freed: Option<u32> = None;
 
         for op in ops {
             match op {
@@ -78,6 +82,7 @@ proptest! {
                         prop_assert!(intact, "the allocator wrote into held {:?}", f);
                         held.remove(&f.number());
                         order.push(f.number());
+                        last_freed = Some(f.number());
                         prop_assert_eq!(stack.free(f), Ok(()));
                     }
                 }
@@ -93,6 +98,12 @@ proptest! {
                         FreeError::NotUsable(addr)
                     };
                     prop_assert_eq!(stack.free(f), Err(expected));
+                }
+                Op::FreeLastAgain => {
+                    let Some(n) = last_freed.filter(|n| !held.contains(n)) else { continue };
+                    let f = Frame::from_number(n);
+                    let addr = f.start();
+                    prop_assert_eq!(stack.free(f), Err(FreeError::DoubleFree(addr)));
                 }
             }
             prop_assert_eq!(stack.free_count() as usize, order.len());

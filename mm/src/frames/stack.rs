@@ -33,28 +33,68 @@ pub const ENTRIES_PER_PAGE: usize = 1023;
 const LINK: usize = 0;
 /// The link of the bottom page. Frame 0 is never usable, so no real page has it.
 const NO_PAGE: u32 = 0;
+/// `just_freed` when no bitmap bit is pending: not 4 KiB-aligned, so no
+/// frame address equals it.
+const NOTHING_PENDING: u32 = u32::MAX;
 /// `len` while there is no stack page at all. Being above `ENTRIES_PER_PAGE`
 /// it fails both fast-path tests (`len < ENTRIES_PER_PAGE` to push,
 /// `1 <= len <= ENTRIES_PER_PAGE` to pop), so each fast path is one compare.
 const EMPTY: usize = ENTRIES_PER_PAGE + 1;
 
-const _: () = assert!(ENTRIES_PER_PAGE + 1 == PAGE_SIZE as usize / 4);
+/// Words in a stack page: the link and the entries.
+const PAGE_WORDS: u32 = PAGE_SIZE / 4;
+const _: () = assert!(ENTRIES_PER_PAGE + 1 == PAGE_WORDS as usize);
 
 /// The physical frame allocator: a stack of free frames kept in free frames.
 ///
 /// Invariants: when `len != EMPTY`, the window shows `top`, a free frame
-/// owned by the stack that holds `len` entries; every frame on the stack
-/// (entry or page) is usable and has its bitmap bit clear.
+/// owned by the stack that holds `len` entries. Every frame on the stack
+/// (entry or page) is usable and has its bitmap bit clear — except the one
+/// named by `just_freed`, which is always the top of the stack.
+///
+/// Why `just_freed`: a frame freed and allocated again straight away (the
+/// common case for a LIFO allocator) would clear and set the same bitmap
+/// word back to back, and each read-modify-write waits for the previous one
+/// to leave the store buffer. So `free` leaves the bit of the frame it
+/// pushes set and notes the frame; if `allocate` pops it next, neither
+/// touches the bitmap. Any other operation settles the bit first.
 pub struct FrameStack<W> {
     window: W,
     /// Address of the top stack page (meaningless while `len == EMPTY`).
     top: u32,
     /// Entries in the top page, `0..=ENTRIES_PER_PAGE`, or `EMPTY`.
     len: usize,
-    free: u32,
+    /// Stack pages, top one included. With `len` this gives the free count,
+    /// so the fast path updates no counter of its own.
+    pages: u32,
+    /// The frame freed last, if it is still the top of the stack and its
+    /// bitmap bit has not been cleared yet; else `NOTHING_PENDING`.
+    just_freed: u32,
     total: u32,
     bitmap: AllocBitmap,
     usable: UsableMemory,
+}
+
+impl<W> FrameStack<W> {
+    /// How many frames are free (on the stack, stack pages included). O(1).
+    pub fn free_count(&self) -> u32 {
+        if self.len == EMPTY {
+            0
+        } else {
+            // Each page below the top is full: 1023 entries and itself.
+            (self.pages - 1) * PAGE_WORDS + self.len as u32 + 1
+        }
+    }
+
+    /// How many usable frames the stack manages, free or allocated.
+    pub fn total_count(&self) -> u32 {
+        self.total
+    }
+
+    /// The usable memory this stack manages.
+    pub fn usable(&self) -> &UsableMemory {
+        &self.usable
+    }
 }
 
 impl<W: StackWindow> FrameStack<W> {
@@ -86,7 +126,16 @@ impl<W: StackWindow> FrameStack<W> {
     ) -> Result<Self, BitmapTooSmall> {
         let bitmap = AllocBitmap::new(bitmap, &usable)?;
         let total = usable.total_frames();
-        let mut stack = Self { window, top: NO_PAGE, len: EMPTY, free: 0, total, bitmap, usable };
+        let mut stack = Self {
+            window,
+            top: NO_PAGE,
+            len: EMPTY,
+            pages: 0,
+            just_freed: NOTHING_PENDING,
+            total,
+            bitmap,
+            usable,
+        };
         for i in 0..stack.usable.ranges().len() {
             let range = stack.usable.ranges()[i];
             for number in range.numbers() {
@@ -94,23 +143,8 @@ impl<W: StackWindow> FrameStack<W> {
                 stack.push(number << PAGE_SHIFT);
             }
         }
-        stack.free = total;
+        debug_assert_eq!(stack.free_count(), total);
         Ok(stack)
-    }
-
-    /// How many frames are free (on the stack, stack pages included).
-    pub fn free_count(&self) -> u32 {
-        self.free
-    }
-
-    /// How many usable frames the stack manages, free or allocated.
-    pub fn total_count(&self) -> u32 {
-        self.total
-    }
-
-    /// The usable memory this stack manages.
-    pub fn usable(&self) -> &UsableMemory {
-        &self.usable
     }
 
     /// The window, for tests that look at emulated memory mid-run.
@@ -147,6 +181,7 @@ impl<W: StackWindow> FrameStack<W> {
         page[LINK] = below;
         self.top = addr;
         self.len = 0;
+        self.pages += 1;
     }
 
     /// Takes the top free frame off the stack, or `None` if it is empty.
@@ -174,6 +209,7 @@ impl<W: StackWindow> FrameStack<W> {
             return None;
         }
         let page = self.top;
+        self.pages -= 1;
         // SAFETY: `len` is 0, not EMPTY: the window shows the stack's top page.
         let below = unsafe { self.window.page() }[LINK];
         if below == NO_PAGE {
@@ -194,8 +230,9 @@ impl<W: StackWindow> FrameStack<W> {
         Some(page)
     }
 
-    /// Why `frame`, whose bitmap bit is clear, cannot be freed. Only here,
-    /// off the fast path, are the usable ranges searched.
+    /// Why `frame`, which is not allocated out, cannot be freed: it is free
+    /// already, or it was never usable. Only here, off the fast path, are the
+    /// usable ranges searched.
     #[cold]
     #[inline(never)]
     fn refusal(&self, frame: &Frame) -> FreeError {
@@ -221,9 +258,11 @@ fn corrupted(what: &str, page: u32, value: u32) -> ! {
 
 // SAFETY: the stack only ever holds frames of `usable`, which the caller of
 // `new` handed over, or frames that `free` accepted because their bitmap bit
-// was set (so this stack handed them out). `allocate` sets the bit of every
-// frame it returns and refuses (panics) if it was already set, so a frame is
-// never handed out twice without being freed in between.
+// was set and they were not the pending `just_freed` (so this stack had
+// handed them out and not taken them back). `allocate` hands out only popped
+// frames and marks each allocated: either its bit was clear and is now set,
+// or it is the pending frame, whose bit was never cleared. Anything else
+// panics. So a frame is never handed out twice without a free in between.
 unsafe impl<W: StackWindow> FrameAllocator for FrameStack<W> {
     /// The most recently freed frame (the stack is LIFO), or `None` when no
     /// frame is free. O(1); remaps the window once every 1024 calls at most.
@@ -234,10 +273,16 @@ unsafe impl<W: StackWindow> FrameAllocator for FrameStack<W> {
     #[inline]
     fn allocate(&mut self) -> Option<Frame> {
         let addr = self.pop()?;
-        if addr % PAGE_SIZE != 0 || !self.bitmap.mark_allocated(addr >> PAGE_SHIFT) {
+        if addr == self.just_freed {
+            // Its bit was never cleared, so it is already marked allocated.
+            self.just_freed = NOTHING_PENDING;
+        } else if self.just_freed != NOTHING_PENDING
+            || addr % PAGE_SIZE != 0
+            || !self.bitmap.mark_allocated(addr >> PAGE_SHIFT)
+        {
+            // The frame freed last was the top, or the entry is no free frame.
             corrupted("an entry", self.top, addr);
         }
-        self.free -= 1;
         Some(Frame::containing(PhysAddr::new(addr)))
     }
 
@@ -247,11 +292,17 @@ unsafe impl<W: StackWindow> FrameAllocator for FrameStack<W> {
     /// ([`FreeError::NotUsable`]) is refused and the stack is left as it was.
     #[inline]
     fn free(&mut self, frame: Frame) -> Result<(), FreeError> {
-        if !self.bitmap.mark_free(frame.number()) {
+        let addr = frame.start().as_u32();
+        // Free already: on the stack with its bit clear, or the pending one.
+        if addr == self.just_freed || !self.bitmap.is_allocated(frame.number()) {
             return Err(self.refusal(&frame));
         }
-        self.push(frame.start().as_u32());
-        self.free += 1;
+        if self.just_freed != NOTHING_PENDING {
+            // It stops being the top now: settle its bit.
+            self.bitmap.clear(self.just_freed >> PAGE_SHIFT);
+        }
+        self.push(addr);
+        self.just_freed = addr;
         Ok(())
     }
 }
@@ -259,7 +310,7 @@ unsafe impl<W: StackWindow> FrameAllocator for FrameStack<W> {
 impl<W> fmt::Debug for FrameStack<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FrameStack")
-            .field("free", &self.free)
+            .field("free", &self.free_count())
             .field("total", &self.total)
             .field("top_page", &format_args!("{:#010x}", self.top))
             .field("top_entries", &self.len)

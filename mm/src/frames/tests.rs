@@ -135,6 +135,51 @@ fn double_free_is_refused_and_the_stack_stays_intact() {
 }
 
 #[test]
+fn the_frame_freed_last_is_refused_again_whatever_happens_next() {
+    let (mut mem, usable) = test_memory();
+    let mut stack = new_stack(&mut mem, usable);
+    let a = stack.allocate().unwrap();
+    let b = stack.allocate().unwrap();
+    let (a_addr, b_addr) = (a.start(), b.start());
+    let again = |addr| Frame::from_start(addr).unwrap();
+    // Freed last: its bitmap bit is settled lazily, the refusal is not.
+    stack.free(a).unwrap();
+    assert_eq!(stack.free(again(a_addr)), Err(FreeError::DoubleFree(a_addr)));
+    stack.free(b).unwrap();
+    assert_eq!(stack.free(again(a_addr)), Err(FreeError::DoubleFree(a_addr)));
+    assert_eq!(stack.free(again(b_addr)), Err(FreeError::DoubleFree(b_addr)));
+    // Allocated again and freed again: accepted each time.
+    for _ in 0..3 {
+        let f = stack.allocate().unwrap();
+        assert_eq!(f.start(), b_addr);
+        stack.free(f).unwrap();
+    }
+    assert_eq!(stack.free_count(), stack.total_count());
+    let all = drain(&mut stack);
+    assert_eq!(all.iter().map(Frame::number).collect::<HashSet<_>>().len(), all.len());
+}
+
+#[test]
+fn the_frame_freed_last_can_be_the_only_stack_page() {
+    let (mut mem, usable) = test_memory();
+    let mut stack = new_stack(&mut mem, usable);
+    let mut all = drain(&mut stack);
+    let a = all.pop().unwrap();
+    let a_addr = a.start();
+    // Freed into an empty stack, it becomes the one stack page.
+    stack.free(a).unwrap();
+    assert_eq!(stack.free_count(), 1);
+    assert_eq!(stack.free(Frame::from_start(a_addr).unwrap()), Err(FreeError::DoubleFree(a_addr)));
+    let a = stack.allocate().unwrap();
+    assert_eq!((a.start(), stack.allocate()), (a_addr, None));
+    stack.free(a).unwrap();
+    // A second frame goes into that page; the first is settled and refused.
+    stack.free(all.pop().unwrap()).unwrap();
+    assert_eq!(stack.free(Frame::from_start(a_addr).unwrap()), Err(FreeError::DoubleFree(a_addr)));
+    assert_eq!(stack.free_count(), 2);
+}
+
+#[test]
 fn frames_outside_usable_ram_are_refused() {
     let (mut mem, usable) = test_memory();
     let mut stack = new_stack(&mut mem, usable);

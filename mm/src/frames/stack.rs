@@ -188,16 +188,19 @@ impl<W: StackWindow> FrameStack<W> {
     #[inline]
     fn pop(&mut self) -> Option<u32> {
         // One compare for 1 <= len <= ENTRIES_PER_PAGE (0 wraps to usize::MAX).
-        if self.len.wrapping_sub(1) < ENTRIES_PER_PAGE {
+        // Only the slow path yields an `Option`, so the fast path has no
+        // `Some`/`None` test left after inlining.
+        let addr = if self.len.wrapping_sub(1) < ENTRIES_PER_PAGE {
             // SAFETY: `len` is not EMPTY, so the window shows the top page,
             // which the stack owns.
             let page = unsafe { self.window.page() };
             let addr = page[self.len];
             self.len -= 1;
-            Some(addr)
+            addr
         } else {
-            self.pop_page()
-        }
+            self.pop_page()?
+        };
+        Some(addr)
     }
 
     /// Slow path of `pop`: the top page has no entries left (or there is no

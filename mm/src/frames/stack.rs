@@ -57,7 +57,7 @@ const _: () = assert!(ENTRIES_PER_PAGE + 1 == PAGE_WORDS as usize);
 /// word back to back, and each read-modify-write waits for the previous one
 /// to leave the store buffer. So `free` leaves the bit of the frame it
 /// pushes set and notes the frame; if `allocate` pops it next, neither
-/// touches the bitmap. Any other operation settles the bit first.
+/// touches the bitmap. The next `free` settles the bit before it pushes.
 pub struct FrameStack<W> {
     window: W,
     /// Address of the top stack page (meaningless while `len == EMPTY`).

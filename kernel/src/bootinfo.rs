@@ -162,7 +162,7 @@ impl<'a> BootInfo<'a> {
     }
 
     /// The memory map entries in the order the loader gave them.
-    pub fn memory_map(&self) -> impl Iterator<Item = MemoryRegion> + '_ {
+    pub fn memory_map(&self) -> impl Iterator<Item = MemoryRegion> + Clone + '_ {
         let areas: &[MemoryArea] = match self.info.memory_map_tag() {
             // Entry size and tag size were checked in `validate`, so the
             // accessor's assertions hold.

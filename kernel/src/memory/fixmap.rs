@@ -13,6 +13,7 @@
 //!   0xFF84_0000  slots 64..96  the frame allocator's bitmap (up to 128 KiB: 4 GiB of frames)
 //! ```
 
+use mm::paging::{PageTableEntry, PageTableFlags};
 use mm::{PAGE_SIZE, PhysAddr, VirtAddr, layout::FIXMAP_START};
 
 /// A fixmap window.
@@ -56,12 +57,12 @@ const _: () = assert!(Slot::SCRATCH_FIRST + Slot::SCRATCH_COUNT <= Slot::BOOT_IN
 const _: () = assert!(Slot::BOOT_INFO_FIRST + Slot::BOOT_INFO_COUNT <= Slot::BITMAP_FIRST);
 const _: () = assert!(Slot::BITMAP_FIRST + Slot::BITMAP_COUNT <= 1024);
 
-const PRESENT: u32 = 1 << 0;
-const WRITABLE: u32 = 1 << 1;
-const GLOBAL_OFF: u32 = 0;
-
-fn entry(slot: Slot) -> *mut u32 {
-    let table = boot::fixmap_page_table().addr() as *mut u32;
+/// The entry of `slot` in the fixmap page table. The table is part of the
+/// kernel image and is written only here: the kernel never hands fixmap
+/// pages to the `Mapper` (the table is PINNED, so the mapper would never
+/// free it either).
+fn entry(slot: Slot) -> *mut PageTableEntry {
+    let table = boot::fixmap_page_table().addr() as *mut PageTableEntry;
     table.wrapping_add(slot.0)
 }
 
@@ -75,10 +76,14 @@ fn entry(slot: Slot) -> *mut u32 {
 /// not alias memory that Rust code holds references to.
 pub unsafe fn map(slot: Slot, frame: PhysAddr, writable: bool) -> VirtAddr {
     debug_assert!(frame.is_aligned(PAGE_SIZE));
-    let flags = PRESENT | if writable { WRITABLE } else { 0 } | GLOBAL_OFF;
+    let mut flags = PageTableFlags::PRESENT;
+    if writable {
+        flags |= PageTableFlags::WRITABLE;
+    }
+    let value = PageTableEntry::from_bits(frame.as_u32() | flags.bits());
     // SAFETY: `entry` points into the fixmap page table, which the kernel
     // owns and which only this module writes; the slot index is < 1024.
-    unsafe { entry(slot).write_volatile(frame.as_u32() | flags) };
+    unsafe { entry(slot).write_volatile(value) };
     // SAFETY: invalidating one TLB entry has no memory-safety effect.
     unsafe { x86::tlb::flush(slot.addr().as_usize()) };
     slot.addr()
@@ -91,7 +96,7 @@ pub unsafe fn map(slot: Slot, frame: PhysAddr, writable: bool) -> VirtAddr {
 /// No reference into the window may still be in use.
 pub unsafe fn unmap(slot: Slot) {
     // SAFETY: as in `map`.
-    unsafe { entry(slot).write_volatile(0) };
+    unsafe { entry(slot).write_volatile(PageTableEntry::empty()) };
     // SAFETY: as in `map`.
     unsafe { x86::tlb::flush(slot.addr().as_usize()) };
 }

@@ -1,12 +1,100 @@
 //! Memory, wired together: the fixmap, the boot information, the frame
-//! allocator, the kernel address space, the heap and virtual ranges.
+//! allocator, the kernel address space, virtual ranges and the heap.
+//!
+//! The order matters (see docs/memory.md):
+//!
+//! 1. remove the identity map, so only the higher half is mapped;
+//! 2. create the `Mapper` over the recursive mapping and give the kernel
+//!    image its per-section rights (the console's boot window stays);
+//! 3. build the frame stack from the memory map (`frames.rs`);
+//! 4. map the VGA text buffer through a kernel virtual range and move the
+//!    console there, then drop its boot window;
+//! 5. set CR0.WP; 6. bring up the heap.
 
 pub mod boot_info;
 pub mod fixmap;
+pub mod frames;
 pub mod image;
+pub mod space;
 
+use crate::arch::qemu::ExitCode;
 use crate::bootinfo::BootInfo;
+use crate::sync::{IrqMutex, IrqMutexGuard};
 use core::sync::atomic::{AtomicU32, Ordering};
+use frames::{FixmapWindow, FrameReport};
+use mm::frame::{Frame, Page};
+use mm::frames::FrameStack;
+use mm::layout::KERNEL_BASE;
+use mm::paging::{KernelTlb, Mapper, PageTableFlags, RecursiveTables};
+use mm::vrange::{MapRangeError, MappedRange, RangeMapper, UnmapRangeError, VRangeAllocator};
+use mm::{PAGE_SIZE, PhysAddr, VirtAddr};
+use spin::Once;
+
+/// The frame allocator, the page tables and the kernel virtual ranges,
+/// behind one lock because most operations need two or three of them.
+#[derive(Debug)]
+pub struct Memory {
+    /// Free physical frames.
+    pub frames: FrameStack<FixmapWindow>,
+    /// The active page directory, through the recursive mapping.
+    pub mapper: Mapper<RecursiveTables>,
+    /// Kernel virtual address space above the heap.
+    pub ranges: VRangeAllocator,
+    /// This CPU's TLB.
+    pub tlb: KernelTlb,
+}
+
+static MEMORY: Once<IrqMutex<Memory>> = Once::new();
+
+/// Locks the memory state.
+///
+/// # Panics
+///
+/// Before [`init`] built it: a bug in the start-up order.
+pub fn lock() -> IrqMutexGuard<'static, Memory> {
+    MEMORY.get().expect("memory used before memory::init").lock()
+}
+
+impl Memory {
+    fn range_mapper(&mut self) -> RangeMapper<'_, RecursiveTables, FrameStack<FixmapWindow>, KernelTlb> {
+        RangeMapper {
+            ranges: &mut self.ranges,
+            mapper: &mut self.mapper,
+            frames: &mut self.frames,
+            tlb: &mut self.tlb,
+        }
+    }
+
+    /// Maps `pages` frames of device memory starting at `phys` into a fresh
+    /// kernel virtual range, uncached.
+    ///
+    /// # Safety
+    ///
+    /// `phys..phys + pages * 4 KiB` is device memory (not RAM the frame
+    /// allocator owns) that no other mapping covers with other caching.
+    pub unsafe fn map_device(&mut self, phys: PhysAddr, pages: u32) -> Result<MappedRange, MapRangeError> {
+        let frames = (0..pages).map(|i| Frame::containing(PhysAddr::new(phys.as_u32() + i * PAGE_SIZE)));
+        let flags = PageTableFlags::WRITABLE | PageTableFlags::NO_CACHE | PageTableFlags::WRITE_THROUGH;
+        // SAFETY: forwarded contract.
+        unsafe { self.range_mapper().map_device(frames, flags) }
+    }
+
+    /// Allocates `pages` frames and maps them, writable, into a fresh range
+    /// (the seed's "a driver needs 16 frames mapped somewhere").
+    pub fn map_new(&mut self, pages: u32) -> Result<MappedRange, MapRangeError> {
+        self.range_mapper().map_new(pages, PageTableFlags::WRITABLE)
+    }
+
+    /// Unmaps a range from `map_device` or `map_new` (freeing RAM frames).
+    pub fn unmap(&mut self, mapped: MappedRange) -> Result<(), UnmapRangeError> {
+        self.range_mapper().unmap(mapped)
+    }
+
+    /// Frames handed out and not freed.
+    pub fn frames_in_use(&self) -> u32 {
+        self.frames.total_count() - self.frames.free_count()
+    }
+}
 
 /// The heap's current top, published for fault reports (which must not take
 /// the heap lock: the fault may have struck while it was held).
@@ -30,8 +118,111 @@ pub struct Snapshot {
 
 /// Current memory accounting.
 pub fn snapshot() -> Snapshot {
-    Snapshot { free_frames: 0, heap_in_use: 0, heap_blocks: 0 }
+    let free_frames = lock().frames.free_count();
+    Snapshot { free_frames, heap_in_use: 0, heap_blocks: 0 }
 }
 
-/// Brings up memory management (see docs/memory.md for the order and why).
-pub fn init(_info: &BootInfo<'_>) {}
+fn fatal(what: &str, error: &dyn core::fmt::Display) -> ! {
+    log::error!("{what}: {error}");
+    crate::start::stop(ExitCode::Crashed)
+}
+
+/// Brings up memory management. Call once, after `arch::init`.
+pub fn init(info: &BootInfo<'_>) {
+    space::remove_identity_map();
+    // SAFETY: paging is on in ring 0 with the boot directory, whose entry
+    // 1023 is recursive; this is the only `RecursiveTables` and CR3 never
+    // changes. The mapper becomes the only writer of the directory and its
+    // tables, except the fixmap table, which `fixmap` owns and never passes
+    // to the mapper (PINNED, like the kernel table: neither is ever freed).
+    let mut mapper = match unsafe { Mapper::new(RecursiveTables::new()) } {
+        Ok(mapper) => mapper,
+        Err(e) => fatal("the boot page directory is not what the kernel expects", &e),
+    };
+    // SAFETY: ring 0 with paging on.
+    let mut tlb = unsafe { KernelTlb::new() };
+    let boot_vga = VirtAddr::new(KERNEL_BASE + crate::console::vga::VGA_TEXT_PHYS);
+    space::protect_kernel_image(&mut mapper, &mut tlb, boot_vga);
+
+    let (frames, report) = match frames::build(info) {
+        Ok(built) => built,
+        Err(e) => fatal("cannot build the frame allocator", &e),
+    };
+    MEMORY.call_once(|| IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), tlb }));
+
+    move_console(boot_vga);
+    space::enable_write_protect();
+    print_accounting(info, &report);
+}
+
+/// Maps the VGA text buffer through a kernel virtual range, moves the
+/// console there, and unmaps the boot window at 0xC00B8000.
+fn move_console(boot_vga: VirtAddr) {
+    let mut memory = lock();
+    // SAFETY: 0xB8000 is the VGA text buffer, device memory that the frame
+    // allocator never owns (the memory map reserves 0xA0000..0x100000).
+    let mapped = match unsafe { memory.map_device(PhysAddr::new(crate::console::vga::VGA_TEXT_PHYS), 1) } {
+        Ok(mapped) => mapped,
+        Err(e) => fatal("cannot map the VGA text buffer", &e),
+    };
+    let new_base = mapped.start().as_mut_ptr::<u16>();
+    // The console keeps using the buffer for the kernel's whole life.
+    core::mem::forget(mapped);
+    {
+        let mut console = crate::console::CONSOLE.lock();
+        // SAFETY: `new_base` maps the text buffer, writable, from now on.
+        unsafe { console.relocate_screen(new_base) };
+    }
+    let memory = &mut *memory;
+    // SAFETY: the console no longer uses the boot window; its frame is
+    // device memory, dropped rather than freed.
+    if let Ok((_vga, flush)) = unsafe { memory.mapper.unmap(Page::containing(boot_vga), &mut space::NoFrames) } {
+        flush.flush(&mut memory.tlb);
+    }
+}
+
+fn frames_of(bytes: u32) -> u32 {
+    bytes.div_ceil(PAGE_SIZE)
+}
+
+/// The boot log's account of every frame: free, or used by what.
+fn print_accounting(info: &BootInfo<'_>, report: &FrameReport) {
+    let memory = lock();
+    let free = memory.frames.free_count();
+    let total = memory.frames.total_count();
+    crate::println!(
+        "frames: {free} free of {total} usable ({} KiB free)",
+        free as u64 * u64::from(PAGE_SIZE) / 1024
+    );
+    let image = image::kernel_image();
+    let len = |r: &core::ops::Range<u32>| frames_of(r.end - r.start);
+    let kernel = {
+        let (start, end) = image::physical_span();
+        frames_of(end.as_u32() - start.as_u32())
+    };
+    let boot_info = boot_info::phys_span().map_or(0, |(start, size)| {
+        let first = start.align_down(PAGE_SIZE).as_u32();
+        frames_of(start.as_u32() + size - first)
+    });
+    let modules: u32 = info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum();
+    let tables = (0..1023).filter(|&i| i != mm::layout::KERNEL_PDE && i != mm::layout::FIXMAP_PDE)
+        .filter(|&i| memory.mapper.present_entries(i) > 0)
+        .count() as u32;
+    let allocated = memory.frames_in_use();
+    crate::println!("frames in use after boot, of {} usable in the memory map:", report.map_usable);
+    crate::println!(
+        "  kernel image     {kernel:>5}  (.text {}, .rodata {}, .data+.bss {}: the page directory,\n                          kernel and fixmap page tables and the stacks are in .bss)",
+        len(&image.text),
+        len(&image.rodata),
+        len(&image.data)
+    );
+    crate::println!("  boot information {boot_info:>5}");
+    if modules > 0 {
+        crate::println!("  boot modules     {modules:>5}");
+    }
+    crate::println!("  frame bitmap     {:>5}  (1 bit per frame)", report.bitmap);
+    crate::println!("  page tables      {tables:>5}  (allocated since boot)");
+    if allocated != tables {
+        crate::println!("  other            {:>5}", allocated - tables);
+    }
+}

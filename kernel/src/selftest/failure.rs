@@ -67,10 +67,14 @@ macro_rules! ensure {
     };
 }
 
-/// Fails the test unless `left == right`, showing both values.
+/// Fails the test unless `left == right`, showing both values (and an
+/// optional context message).
 #[macro_export]
 macro_rules! ensure_eq {
     ($left:expr, $right:expr $(,)?) => {
+        $crate::ensure_eq!($left, $right, "{}", "")
+    };
+    ($left:expr, $right:expr, $($fmt:tt)+) => {
         match (&$left, &$right) {
             (left, right) => {
                 if left != right {
@@ -78,11 +82,12 @@ macro_rules! ensure_eq {
                         file!(),
                         line!(),
                         format_args!(
-                            "{} == {}: left {:?}, right {:?}",
+                            "{} == {}: left {:?}, right {:?} {}",
                             stringify!($left),
                             stringify!($right),
                             left,
-                            right
+                            right,
+                            format_args!($($fmt)+)
                         ),
                     ));
                 }

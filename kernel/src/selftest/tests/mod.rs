@@ -4,3 +4,6 @@
 mod boot;
 mod console;
 mod fault;
+mod frames;
+mod paging;
+mod vrange;

@@ -1,0 +1,131 @@
+//! The frame allocator on the real machine: every frame, really.
+
+use crate::memory::fixmap::{self, Slot};
+use crate::memory::{self, boot_info, image};
+use crate::selftest::{TestResult, ktest};
+use crate::{ensure, ensure_eq, ensure_ok};
+use mm::frame::{Frame, FrameAllocator, FreeError};
+use mm::{PAGE_SIZE, PhysAddr};
+
+/// Where a drained frame must never be.
+fn occupied(addr: u32) -> Option<&'static str> {
+    let (kernel_start, kernel_end) = image::physical_span();
+    if (kernel_start.as_u32()..kernel_end.as_u32()).contains(&addr) {
+        return Some("the kernel image");
+    }
+    if let Some((start, size)) = boot_info::phys_span() {
+        let first = start.align_down(PAGE_SIZE).as_u32();
+        if (first..start.as_u32() + size).contains(&addr) {
+            return Some("the boot information");
+        }
+    }
+    if boot_info::get().modules().any(|m| (m.start & !(PAGE_SIZE - 1)..m.end).contains(&addr)) {
+        return Some("a boot module");
+    }
+    None
+}
+
+/// Drains every free frame, checking each, chaining them through their own
+/// first word (so nothing else is needed to remember them); then frees
+/// them all. The chain also proves each frame is writable RAM.
+#[ktest]
+fn drain_every_frame_and_give_it_back() -> TestResult {
+    let mut memory = memory::lock();
+    let free_before = memory.frames.free_count();
+    let total = memory.frames.total_count();
+
+    // A bitmap to prove uniqueness, in frames allocated (and mapped) first.
+    let words = (memory.frames.usable().end_frame() as usize).div_ceil(32);
+    let pages = (words * 4).div_ceil(PAGE_SIZE as usize) as u32;
+    let seen_map = ensure_ok!(memory.map_new(pages), "mapping the uniqueness bitmap");
+    let seen = seen_map.start().as_mut_ptr::<u32>();
+    // SAFETY: `map_new` mapped `pages` writable pages at `seen`, ours alone.
+    unsafe { core::ptr::write_bytes(seen, 0, words) };
+    let free_after_bitmap = memory.frames.free_count();
+
+    let mut chain = 0u32; // physical address of the last drained frame, 0 = none
+    let mut drained = 0u32;
+    let mut failure = None;
+    while let Some(frame) = memory.frames.allocate() {
+        let addr = frame.start().as_u32();
+        let number = frame.number() as usize;
+        if failure.is_none() {
+            if !frame.start().is_aligned(PAGE_SIZE) {
+                failure = Some(("not 4 KiB-aligned", addr));
+            } else if !memory.frames.usable().contains(frame.number()) {
+                failure = Some(("outside usable RAM", addr));
+            } else if let Some(_what) = occupied(addr) {
+                failure = Some(("inside the kernel image, boot information or a module", addr));
+            } else if number / 32 >= words {
+                failure = Some(("beyond the uniqueness bitmap", addr));
+            } else {
+                // SAFETY: `number / 32 < words`, inside the mapped bitmap.
+                let word = unsafe { &mut *seen.add(number / 32) };
+                if *word & (1 << (number % 32)) != 0 {
+                    failure = Some(("handed out twice", addr));
+                }
+                *word |= 1 << (number % 32);
+            }
+        }
+        // SAFETY: the frame was just allocated and is ours; the scratch
+        // window is used only by this test while it holds the memory lock.
+        let window = unsafe { fixmap::map(Slot::scratch(0), frame.start(), true) };
+        // SAFETY: the window maps the frame, writable.
+        unsafe { window.as_mut_ptr::<u32>().write_volatile(chain) };
+        chain = addr;
+        drained += 1;
+        core::mem::forget(frame); // remembered through the chain
+    }
+    let empty = memory.frames.free_count();
+
+    // Give everything back by walking the chain.
+    let mut freed = 0u32;
+    while chain != 0 {
+        // SAFETY: `chain` is a frame this test drained and still owns.
+        let window = unsafe { fixmap::map(Slot::scratch(0), PhysAddr::new(chain), false) };
+        // SAFETY: the window maps the frame, whose first word links to the next.
+        let next = unsafe { window.as_ptr::<u32>().read_volatile() };
+        let frame = Frame::containing(PhysAddr::new(chain));
+        if let Err(e) = memory.frames.free(frame) {
+            failure = failure.or(Some(("refused on free", chain)));
+            crate::println!("  free refused: {e}");
+        }
+        chain = next;
+        freed += 1;
+    }
+    // SAFETY: done with the window.
+    unsafe { fixmap::unmap(Slot::scratch(0)) };
+    ensure_ok!(memory.unmap(seen_map), "unmapping the uniqueness bitmap");
+
+    if let Some((what, addr)) = failure {
+        return Err(crate::selftest::Failure::new(file!(), line!(), format_args!("frame {addr:#010x}: {what}")));
+    }
+    ensure_eq!(empty, 0);
+    ensure_eq!(drained, free_after_bitmap);
+    ensure_eq!(freed, drained);
+    ensure_eq!(memory.frames.free_count(), free_before);
+    ensure_eq!(memory.frames.total_count(), total);
+    crate::println!("  drained and restored {drained} frames ({} KiB)", drained * 4);
+    Ok(())
+}
+
+#[ktest]
+fn double_free_and_foreign_frames_are_refused() -> TestResult {
+    let mut memory = memory::lock();
+    let before = memory.frames.free_count();
+    let frame = ensure_ok!(memory.frames.allocate().ok_or(()), "allocating a frame");
+    let addr = frame.start();
+    ensure_ok!(memory.frames.free(frame), "first free");
+    let again = Frame::containing(addr);
+    ensure_eq!(memory.frames.free(again), Err(FreeError::DoubleFree(addr)));
+    let (kernel, _) = image::physical_span();
+    let foreign = Frame::containing(kernel);
+    ensure_eq!(memory.frames.free(foreign), Err(FreeError::NotUsable(kernel)));
+    ensure_eq!(memory.frames.free(Frame::containing(PhysAddr::new(0))), Err(FreeError::NotUsable(PhysAddr::new(0))));
+    ensure_eq!(memory.frames.free_count(), before);
+    // The stack still works after the refusals.
+    let frame = ensure_ok!(memory.frames.allocate().ok_or(()), "allocating after refusals");
+    ensure_ok!(memory.frames.free(frame), "freeing after refusals");
+    ensure!(memory.frames.free_count() == before);
+    Ok(())
+}

@@ -88,25 +88,30 @@ impl<S: PageSource> Heap<S> {
     /// `req` is the caller's request, for the error.
     #[inline(always)]
     pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
-        let own = class::of(need);
         let search = class::at_least(need);
-        // Above 256 bytes a class spans sizes, and the search skips the
-        // request's own class. Its first block is worth one look: taking it
-        // keeps the best fit (and a smaller heap) in constant time.
-        // SAFETY: a list head is a block inside the heap (see `checked_head`).
-        let class = if search != own && self.lists.head(own) != NIL && unsafe { self.size_of(self.lists.head(own)) } >= need {
-            own
-        } else {
+        let class = if need < class::SMALL {
+            // Every small size has a class of its own: the first fit is exact.
             match self.lists.find(search) {
                 Some(class) => class,
                 None => return self.grow(need, req),
             }
+        } else {
+            // A larger class spans sizes, and the search starts above the
+            // request's own class. The first block there is worth one look:
+            // taking it keeps the best fit (and a smaller heap) in constant time.
+            let own = class::of(need);
+            let head = self.lists.head(own);
+            // SAFETY: a list head is a block inside the heap (see `pop_head`).
+            if head != NIL && unsafe { self.size_of(head) } >= need {
+                own
+            } else {
+                match self.lists.find(search) {
+                    Some(class) => class,
+                    None => return self.grow(need, req),
+                }
+            }
         };
-        let (off, word) = self.checked_head(class, need)?;
-        self.check_poison_taken(off, word & SIZE_MASK, need)?;
-        // SAFETY: `checked_head` verified the links of the head.
-        unsafe { self.unlink(off, word & SIZE_MASK) };
-        Ok((off, word))
+        self.pop_head(class, need)
     }
 
     /// Hands out the front `need` bytes of the unlisted free block at `off`
@@ -124,8 +129,14 @@ impl<S: PageSource> Heap<S> {
         let taken = if rest >= MIN_BLOCK {
             // SAFETY: the remainder lies inside the block (caller); it is
             // free memory and becomes a free block whose previous block (the
-            // one handed out) is used.
-            unsafe { self.write_free(off + need, rest) };
+            // one handed out) is used. The block after it already follows a
+            // free block: only a 16-byte remainder changes what it must say.
+            unsafe {
+                self.place_free(off + need, rest);
+                if rest == MIN_BLOCK {
+                    self.set_prev_bits(off + size, block::prev_bits_for(rest));
+                }
+            }
             need
         } else {
             // SAFETY: the header after the block is valid or is the top.
@@ -153,6 +164,21 @@ impl<S: PageSource> Heap<S> {
     /// 16 bytes; the blocks before and after it are used (or absent).
     #[inline(always)]
     pub(super) unsafe fn write_free(&mut self, off: u32, size: u32) {
+        // SAFETY: by the caller.
+        unsafe {
+            self.place_free(off, size);
+            self.set_prev_bits(off + size, block::prev_bits_for(size));
+        }
+    }
+
+    /// As [`write_free`](Self::write_free) but leaves the block after it
+    /// alone (for callers that know its previous-block bits are right).
+    ///
+    /// # Safety
+    ///
+    /// As for `write_free`.
+    #[inline(always)]
+    pub(super) unsafe fn place_free(&mut self, off: u32, size: u32) {
         // SAFETY: the range is the caller's free memory inside the heap.
         unsafe {
             self.wr(off, block::MAGIC);
@@ -160,8 +186,7 @@ impl<S: PageSource> Heap<S> {
             if size > MIN_BLOCK {
                 self.wr(off + size - 4, size);
             }
-            self.insert(off, size);
-            self.set_prev_bits(off + size, block::prev_bits_for(size));
+            self.insert(off, class::of(size));
         }
     }
 }

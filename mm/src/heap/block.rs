@@ -71,8 +71,10 @@ pub const PREV_BITS: u32 = PREV_FREE | PREV_MIN;
 pub const QUARANTINED: u32 = 1 << 31;
 /// The size part of a size word.
 pub const SIZE_MASK: u32 = !(USED | PREV_BITS | QUARANTINED);
-/// A free-list link that points nowhere.
-pub const NIL: u32 = u32::MAX;
+/// A free-list link that points nowhere. Chosen 8-aligned and 16 below
+/// 2^32, so one test accepts it along with every in-heap block:
+/// `link % 8 == 0 && link.wrapping_add(16) <= mapped`.
+pub const NIL: u32 = u32::MAX - (MIN_BLOCK - 1);
 
 /// Offset of the size word in a header.
 pub const SIZE_AT: u32 = 4;
@@ -84,6 +86,7 @@ pub const PREV_AT: u32 = 12;
 const _: () = assert!(HEADER % GRAIN == 0 && MIN_BLOCK == HEADER + 8);
 const _: () = assert!(PAGE as usize >= MAX_ALIGN && PAGE.is_power_of_two());
 const _: () = assert!(MAX_REGION & QUARANTINED == 0);
+const _: () = assert!(NIL % GRAIN == 0 && NIL.wrapping_add(MIN_BLOCK) == 0);
 
 /// The previous-block bits that the block after a free block of `size` bytes carries.
 #[inline(always)]

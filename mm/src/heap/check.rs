@@ -16,6 +16,7 @@ use super::block::{DEBUG, MIN_BLOCK, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED,
 use super::class::{self, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
 use super::free::Owned;
+use super::lists::HEAD;
 use super::source::PageSource;
 use super::walk::Walk;
 
@@ -103,7 +104,7 @@ impl<S: PageSource> Heap<S> {
             }
             // SAFETY: as above; a free block has its links.
             let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
-            if !self.link_ok(next) || !self.link_ok(prev) {
+            if !self.link_ok(next) || !self.prev_ok(prev) {
                 return corrupt(Corruption::BadLink { link: if self.link_ok(next) { prev } else { next } });
             }
             tally.free += 1;
@@ -131,7 +132,7 @@ impl<S: PageSource> Heap<S> {
                 if sl_bit != (head != NIL) || (sl_bit && !fl_bit) {
                     return Err(HeapError::Corrupted { addr: self.addr(0), what: Corruption::Bitmap { list } });
                 }
-                let (mut off, mut back) = (head, NIL);
+                let (mut off, mut back) = (head, HEAD | class::index((fl, sl)) as u32);
                 while off != NIL {
                     let bad = |what| HeapError::Corrupted { addr: self.addr(off), what };
                     if !self.link_ok(off) || count > free {

@@ -36,16 +36,19 @@ const _: () = assert!(SMALL.is_power_of_two() && SL_COUNT <= 32 && FL_COUNT <= 3
 pub type Class = (usize, usize);
 
 /// The class of a free block of `size` bytes (a multiple of 8, at least 16,
-/// at most 1 GiB).
+/// at most 1 GiB). Branch-free: below `SMALL` the "power of two" is taken
+/// as `SMALL / 2`, which makes the first level 0 and the shift 3.
 #[inline(always)]
 pub const fn of(size: u32) -> Class {
-    if size < SMALL {
-        (0, (size / GRAIN) as usize)
-    } else {
-        let log2 = 31 - size.leading_zeros();
-        let sl = (size >> (log2 - SL_LOG2)) as usize - SL_COUNT;
-        ((log2 - SMALL_LOG2 + 1) as usize, sl)
-    }
+    let log2 = 31 - (size | (SMALL - 1)).leading_zeros();
+    let shift = shift_for(log2);
+    ((log2 + 1 - SMALL_LOG2) as usize, ((size >> shift) as usize) & (SL_COUNT - 1))
+}
+
+/// How far a size with highest bit `log2` is shifted to give its second level.
+#[inline(always)]
+const fn shift_for(log2: u32) -> u32 {
+    (if log2 > SMALL_LOG2 { log2 } else { SMALL_LOG2 }) - SL_LOG2
 }
 
 /// The lowest class all of whose blocks are at least `size` bytes: `size`
@@ -53,13 +56,22 @@ pub const fn of(size: u32) -> Class {
 /// [`FL_COUNT`], meaning no list can serve the request without a walk.
 #[inline(always)]
 pub const fn at_least(size: u32) -> Class {
-    if size < SMALL {
-        of(size)
-    } else {
-        let log2 = 31 - size.leading_zeros();
-        // `size` is at most 1 GiB, so adding less than a class width cannot overflow.
-        of(size + (1 << (log2 - SL_LOG2)) - 1)
-    }
+    let log2 = 31 - (size | (SMALL - 1)).leading_zeros();
+    // `size` is at most 1 GiB + 4 KiB, so adding less than a class width
+    // cannot overflow.
+    of(size + (1 << shift_for(log2)) - 1)
+}
+
+/// The single index of a class: `fl * SL_COUNT + sl`.
+#[inline(always)]
+pub const fn index((fl, sl): Class) -> usize {
+    (fl << SL_LOG2) | sl
+}
+
+/// The class with index `i`.
+#[inline(always)]
+pub const fn from_index(i: usize) -> Class {
+    (i >> SL_LOG2, i & (SL_COUNT - 1))
 }
 
 /// The smallest block size in class `c` (for checks and docs).

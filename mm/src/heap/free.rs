@@ -7,8 +7,10 @@
 //! error path) an interior pointer or one into a free block.
 
 use super::Heap;
-use super::block::{HEADER, MAGIC, MIN_BLOCK, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::class;
 use super::error::{Corruption, HeapError};
+use super::grow::TRIM_SLACK;
 use super::source::PageSource;
 
 /// A used block that a caller handed back, validated.
@@ -47,16 +49,84 @@ impl<S: PageSource> Heap<S> {
         }
         let block = self.owned(ptr)?;
         self.check_canary(block)?;
-        let (lo, hi) = self.free_extent(block)?;
+        let next = self.free_after(block.off + block.size())?;
+        let prev = self.free_before(block)?;
         self.used_bytes -= block.size();
         self.live -= 1;
-        // SAFETY: `free_extent` validated both neighbours and their links,
-        // and nothing was written since.
-        unsafe { self.absorb_neighbours(block, lo, hi) };
-        // SAFETY: `lo..hi` is free memory no list holds, with a used block (or
-        // nothing) before it and a used block (or the top) after it.
-        unsafe { self.release(lo, hi) };
+        // SAFETY: both neighbours and their links were validated, and nothing
+        // was written since.
+        unsafe { self.merge_free(block, prev, next) };
         Ok(())
+    }
+
+    /// Turns `block` into a free block merged with its free neighbours
+    /// (`prev` and `next` are their sizes), touching as little as it can:
+    /// a previous block whose size class does not change keeps its list
+    /// place, a next block's list place is taken over when the class stays,
+    /// and the block after the merge is only updated when its bits change.
+    ///
+    /// # Safety
+    ///
+    /// `prev` and `next` came from `free_before(block)` and
+    /// `free_after(end of block)`, and nothing changed since.
+    #[inline(always)]
+    unsafe fn merge_free(&mut self, block: Owned, prev: Option<u32>, next: Option<u32>) {
+        let (off, end) = (block.off, block.off + block.size());
+        let lo = off - prev.unwrap_or(0);
+        let hi = end + next.unwrap_or(0);
+        if hi == self.mapped && (lo == 0 || hi > (lo + TRIM_SLACK).next_multiple_of(PAGE)) {
+            // Whole pages at the top become free: the general path trims.
+            // SAFETY: as the caller promised.
+            unsafe {
+                self.absorb_neighbours(block, lo, hi);
+                self.poison_freed(block, lo, hi);
+                self.release(lo, hi);
+            }
+            return;
+        }
+        let size = hi - lo;
+        let class = class::of(size);
+        let keep_prev = prev.is_some_and(|psize| class::of(psize) == class);
+        let take_next = next.filter(|&nsize| prev.is_some() || class::of(nsize) != class);
+        // SAFETY: every offset written is inside `lo..hi` or is the header
+        // after it, all inside the heap; list operations use checked links.
+        unsafe {
+            // Neighbours leave their lists first, while their links are intact.
+            let next_place = match next {
+                Some(_) if take_next.is_none() => Some((self.next_link(end), self.prev_link(end))),
+                _ => None,
+            };
+            if take_next.is_some() {
+                self.unlink(end);
+            }
+            if prev.is_some() && !keep_prev {
+                self.unlink(lo);
+            }
+            self.poison_freed(block, lo, hi);
+            if next.is_some() {
+                self.erase(end);
+            }
+            if prev.is_some() {
+                self.erase(off);
+            }
+            self.wr(lo, MAGIC);
+            self.wr(lo + SIZE_AT, size);
+            if size > MIN_BLOCK {
+                self.wr(hi - 4, size);
+            }
+            // The merged block's list place: the previous block's if its class
+            // stays, the next block's if its class stays, else a new one.
+            if let Some((link_next, link_prev)) = next_place {
+                self.replace(off, link_next, link_prev);
+            } else if !keep_prev {
+                self.insert(lo, class);
+            }
+            // The block after the merge says "previous free" already if it
+            // followed the free next block, unless that one was 16 bytes.
+            if next.is_none() || next == Some(MIN_BLOCK) {
+                self.set_prev_bits(hi, block::prev_bits_for(size));
+            }
+        }
     }
 
     /// Validates that `ptr` is the payload of a used block of this heap.
@@ -93,21 +163,6 @@ impl<S: PageSource> Heap<S> {
         Ok(Owned { off, word })
     }
 
-    /// The extent `lo..hi` the block will have once merged with its free
-    /// neighbours. Reads only; reports a corrupted neighbour.
-    #[inline(always)]
-    pub(super) fn free_extent(&self, block: Owned) -> Result<(u32, u32), HeapError> {
-        let hi = match self.free_after(block.off + block.size())? {
-            Some(next_size) => block.off + block.size() + next_size,
-            None => block.off + block.size(),
-        };
-        let lo = match self.free_before(block)? {
-            Some(prev_size) => block.off - prev_size,
-            None => block.off,
-        };
-        Ok((lo, hi))
-    }
-
     /// If the block at `next` (or the top) is free, its size, after checking
     /// its header and links.
     #[inline(always)]
@@ -119,18 +174,18 @@ impl<S: PageSource> Heap<S> {
         // header lies there: blocks tile the heap and the smallest is 16 bytes.
         let (magic, word) = unsafe { (self.rd(next), self.rd(next + SIZE_AT)) };
         let corrupt = |what| Err(HeapError::Corrupted { addr: self.addr(next), what });
+        if word & USED != 0 && magic == MAGIC {
+            return Ok(None);
+        }
         if magic != MAGIC {
             return corrupt(Corruption::BadMagic { found: magic });
-        }
-        if word & USED != 0 {
-            return Ok(None);
         }
         let size = word & SIZE_MASK;
         if !self.size_ok(next, size) {
             return corrupt(Corruption::BadSize { size });
         }
         // SAFETY: a valid free header of `size` bytes lies at `next`.
-        unsafe { self.check_links(next, size)? };
+        unsafe { self.check_links(next)? };
         Ok(Some(size))
     }
 
@@ -165,7 +220,7 @@ impl<S: PageSource> Heap<S> {
             return corrupt(prev, what);
         }
         // SAFETY: a valid free header of `size` bytes lies at `prev`.
-        unsafe { self.check_links(prev, size)? };
+        unsafe { self.check_links(prev)? };
         Ok(Some(size))
     }
 
@@ -175,7 +230,8 @@ impl<S: PageSource> Heap<S> {
     ///
     /// # Safety
     ///
-    /// `lo..hi` came from `free_extent(block)` and nothing changed since.
+    /// `lo..hi` is `block` merged with the free neighbours that
+    /// `free_before` and `free_after` validated, and nothing changed since.
     #[inline(always)]
     pub(super) unsafe fn absorb_neighbours(&mut self, block: Owned, lo: u32, hi: u32) {
         let end = block.off + block.size();
@@ -183,15 +239,30 @@ impl<S: PageSource> Heap<S> {
         // unlinking one keeps the other's links valid.
         unsafe {
             if hi != end {
-                self.unlink(end, hi - end);
-                self.wr(end, 0);
+                self.unlink(end);
+                self.erase(end);
             }
             if lo != block.off {
-                self.unlink(lo, block.off - lo);
-                self.wr(block.off, 0);
+                self.unlink(lo);
+                self.erase(block.off);
             }
         }
-        self.poison_freed(block, lo, hi);
+    }
+
+    /// Makes the header at `off`, now inside a bigger block, no header: a
+    /// stale magic must never pass for a live block.
+    ///
+    /// # Safety
+    ///
+    /// `off` is 8-aligned inside the heap, in free memory.
+    #[inline(always)]
+    pub(super) unsafe fn erase(&mut self, off: u32) {
+        if DEBUG {
+            self.poison(off, HEADER);
+        } else {
+            // SAFETY: by the caller.
+            unsafe { self.wr(off, 0) };
+        }
     }
 
     /// Turns `lo..hi` into a free block, after giving whole pages at its
@@ -202,8 +273,11 @@ impl<S: PageSource> Heap<S> {
     /// `lo..hi` is free memory inside the heap that no list holds; the block
     /// before it is used (or absent); the block after it is used (or `hi` is
     /// the top).
+    #[inline(always)]
     pub(super) unsafe fn release(&mut self, lo: u32, hi: u32) {
-        let hi = if hi == self.mapped { self.trim_top(lo, super::grow::TRIM_SLACK) } else { hi };
+        // Only when whole pages become free at the top is there work to do.
+        let trim = hi == self.mapped && (lo == 0 || hi > (lo + TRIM_SLACK).next_multiple_of(PAGE));
+        let hi = if trim { self.trim_top(lo, TRIM_SLACK) } else { hi };
         if lo < hi {
             // SAFETY: by the caller; trimming kept `lo..hi` mapped and at
             // least a minimum block.

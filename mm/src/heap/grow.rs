@@ -47,7 +47,7 @@ impl<S: PageSource> Heap<S> {
         }
         if have > 0 {
             // SAFETY: `top_free` checked the top block's header and links.
-            unsafe { self.unlink(start, have) };
+            unsafe { self.unlink(start) };
         }
         let size = self.mapped - start;
         // SAFETY: `start..mapped` is mapped free memory no list holds; the block
@@ -56,6 +56,8 @@ impl<S: PageSource> Heap<S> {
             self.wr(start, MAGIC);
             self.wr(start + SIZE_AT, size);
         }
+        // An unlisted free block, but a free block: the top says so.
+        self.end_prev = super::block::prev_bits_for(size);
         Ok((start, size))
     }
 
@@ -107,13 +109,14 @@ impl<S: PageSource> Heap<S> {
             return corrupt(start, Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK });
         }
         // SAFETY: a valid free header of `size` bytes lies at `start`.
-        unsafe { self.check_links(start, size)? };
+        unsafe { self.check_links(start)? };
         Ok((start, size))
     }
 
     /// The free range `lo..mapped` is about to become the top block: unmaps
     /// the whole pages of it above `lo + slack` and returns the new top.
     /// Never leaves a block below 16 bytes; if `lo == 0` everything goes.
+    #[cold]
     pub(super) fn trim_top(&mut self, lo: u32, slack: u32) -> u32 {
         let cut = if lo == 0 {
             0
@@ -146,7 +149,7 @@ impl<S: PageSource> Heap<S> {
         }
         let before = self.pages_returned;
         // SAFETY: `top_free` validated the block and its links.
-        unsafe { self.unlink(start, size) };
+        unsafe { self.unlink(start) };
         let hi = self.trim_top(start, 0);
         if start < hi {
             // SAFETY: `start..hi` is still mapped free memory, no list holds

@@ -8,7 +8,7 @@
 //! is never read or written outside its mapped pages.
 
 use super::Heap;
-use super::block::{MIN_BLOCK, NEXT_AT, NIL, PREV_AT, PREV_BITS, SIZE_AT, SIZE_MASK};
+use super::block::{MIN_BLOCK, NEXT_AT, PREV_AT, PREV_BITS, SIZE_AT, SIZE_MASK};
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {
@@ -91,13 +91,15 @@ impl<S: PageSource> Heap<S> {
     /// whole minimum block inside the mapped heap.
     #[inline(always)]
     pub(super) fn link_ok(&self, link: u32) -> bool {
-        link == NIL || (link % 8 == 0 && link as u64 + MIN_BLOCK as u64 <= self.mapped as u64)
+        // NIL + 16 wraps to 0 (see `NIL`); no in-heap offset wraps.
+        link % 8 == 0 && link.wrapping_add(MIN_BLOCK) <= self.mapped
     }
 
-    /// Whether `size` can be the size of a block at `off`.
+    /// Whether `size` (a size word masked with `SIZE_MASK`, so a multiple
+    /// of 8 below 2^31) can be the size of a block at `off` (below 2^30).
     #[inline(always)]
     pub(super) fn size_ok(&self, off: u32, size: u32) -> bool {
-        size >= MIN_BLOCK && size % 8 == 0 && off as u64 + size as u64 <= self.mapped as u64
+        size >= MIN_BLOCK && off + size <= self.mapped
     }
 
     /// Sets the previous-block bits of the header at `off` (or of the

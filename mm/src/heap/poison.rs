@@ -77,7 +77,7 @@ impl<S: PageSource> Heap<S> {
     pub(super) unsafe fn quarantine_free(&mut self, off: u32, size: u32) {
         // SAFETY: by the caller.
         unsafe {
-            self.unlink(off, size);
+            self.unlink(off);
             self.wr(off + SIZE_AT, size | USED | QUARANTINED);
             self.set_prev_bits(off + size, 0);
         }

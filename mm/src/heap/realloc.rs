@@ -157,7 +157,7 @@ impl<S: PageSource> Heap<S> {
         // unlinked and becomes the front of the moved block.
         unsafe {
             self.absorb_next(off + size, next);
-            self.unlink(lo, psize);
+            self.unlink(lo);
             self.wr(off, 0);
             ptr::copy(self.at(off + HEADER), self.at(lo + HEADER), keep as usize);
             self.wr(lo + SIZE_AT, size | USED);
@@ -176,11 +176,11 @@ impl<S: PageSource> Heap<S> {
     ///
     /// `next` came from `free_after(end)` and nothing changed since.
     unsafe fn absorb_next(&mut self, end: u32, next: Option<u32>) {
-        if let Some(nsize) = next {
+        if next.is_some() {
             // SAFETY: by the caller.
             unsafe {
-                self.unlink(end, nsize);
-                self.wr(end, 0);
+                self.unlink(end);
+                self.erase(end);
             }
             self.poison(end, MIN_BLOCK);
         }

@@ -1,1 +1,176 @@
-fn main() {}
+//! Heap benchmark: replays the same workloads against our kmalloc heap (the
+//! code the kernel runs, over the host arena source), `talc` and
+//! `linked_list_allocator`, each growing its own arena of the same size by
+//! whole pages on demand. Prints operations per second (median of several
+//! rounds) and peak footprint (the most pages each had mapped or claimed),
+//! both also as ratios to talc, and writes docs/bench/heap.svg.
+//!
+//! `HEAP_BENCH_ROUNDS=n` changes the number of rounds (default 7);
+//! `HEAP_BENCH_PROFILE=workload:allocator` replays one pair 20 times (for a
+//! profiler). A benchmark measures: nothing here asserts a time.
+
+#[path = "heap/peers.rs"]
+mod peers;
+#[path = "heap/svg.rs"]
+mod svg;
+#[path = "heap/workloads.rs"]
+mod workloads;
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use peers::{BenchAlloc, Kmalloc, Lla, PAGE, TalcAlloc};
+use workloads::{Op, Workload};
+
+/// Each allocator's arena: far more than any workload's peak.
+const ARENA: usize = 32 << 20;
+
+/// Replays `w` once on a fresh `A`; returns (seconds, peak pages).
+fn replay<A: BenchAlloc>(w: &Workload) -> (f64, usize) {
+    let mut a = A::new(ARENA);
+    let mut slots: Vec<(*mut u8, usize)> = vec![(std::ptr::null_mut(), 0); w.slots];
+    let start = Instant::now();
+    for op in &w.ops {
+        match *op {
+            Op::Alloc { slot, size } => {
+                let p = a.alloc(size as usize);
+                assert!(!p.is_null(), "{} ran out of its arena", A::NAME);
+                // SAFETY: a fresh allocation of at least one byte.
+                unsafe { p.write(size as u8) };
+                slots[slot as usize] = (p, size as usize);
+            }
+            Op::Free { slot } => {
+                let (p, size) = slots[slot as usize];
+                // SAFETY: the slot holds a live allocation of `size` bytes.
+                unsafe { a.dealloc(black_box(p), size) };
+            }
+            Op::Realloc { slot, size } => {
+                let (p, old) = slots[slot as usize];
+                // SAFETY: as above.
+                let q = unsafe { a.realloc(p, old, size as usize) };
+                assert!(!q.is_null(), "{} ran out of its arena", A::NAME);
+                slots[slot as usize] = (q, size as usize);
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    (secs, a.peak_pages())
+}
+
+/// Median seconds over `rounds` replays, and the peak pages (the same every round).
+fn measure<A: BenchAlloc>(w: &Workload, rounds: usize) -> (f64, usize) {
+    let mut times = Vec::with_capacity(rounds);
+    let mut peak = 0;
+    for _ in 0..rounds {
+        let (secs, pages) = replay::<A>(w);
+        times.push(secs);
+        peak = pages;
+    }
+    times.sort_by(f64::total_cmp);
+    (times[rounds / 2], peak)
+}
+
+/// `HEAP_BENCH_PROFILE=workload:allocator`: replay one pair many times.
+fn profile(spec: &str) {
+    let (name, alloc) = spec.split_once(':').expect("HEAP_BENCH_PROFILE=workload:allocator");
+    let all = workloads::all();
+    let w = all.iter().find(|w| w.name == name || name == "phases" || name == "pingpong").expect("no such workload");
+    let run = match alloc {
+        "kmalloc" => replay::<Kmalloc>,
+        "talc" => replay::<TalcAlloc>,
+        _ => replay::<Lla>,
+    };
+    if name == "pingpong" {
+        fn pp<A: BenchAlloc>() {
+            let mut a = A::new(ARENA);
+            let _x = a.alloc(64);
+            let mut b = a.alloc(64);
+            let _c = a.alloc(64);
+            let t = Instant::now();
+            for _ in 0..10_000_000 {
+                unsafe { a.dealloc(black_box(b), 64) };
+                b = black_box(a.alloc(64));
+            }
+            println!("{}: {:.1} ns per free+malloc", A::NAME, t.elapsed().as_secs_f64() / 1e7 * 1e9);
+        }
+        if alloc == "kmalloc" { pp::<Kmalloc>() } else { pp::<TalcAlloc>() }
+        return;
+    }
+    if name == "phases" {
+        fn phases<A: BenchAlloc>() {
+            let mut rng = mm::heap::torture::SplitMix64::new(3);
+            let sizes: Vec<usize> = (0..5000).map(|_| rng.between(16, 1024)).collect();
+            let mut order: Vec<usize> = (0..5000).collect();
+            for i in (1..5000).rev() { order.swap(i, rng.below(i + 1)); }
+            let (mut ta, mut tf) = (0.0, 0.0);
+            for _ in 0..40 {
+                let mut a = A::new(ARENA);
+                let t = Instant::now();
+                let ptrs: Vec<*mut u8> = sizes.iter().map(|&s| a.alloc(s)).collect();
+                ta += t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                for &i in &order { unsafe { a.dealloc(ptrs[i], sizes[i]) } }
+                tf += t.elapsed().as_secs_f64();
+            }
+            println!("{}: alloc {:.1} ns, free {:.1} ns", A::NAME, ta / 200000.0 * 1e9, tf / 200000.0 * 1e9);
+        }
+        phases::<Kmalloc>(); phases::<TalcAlloc>();
+        return;
+    }
+    let secs: f64 = (0..20).map(|_| run(w).0).sum();
+    println!("{spec}: {:.2} Mops/s", 20.0 * w.ops.len() as f64 / secs / 1e6);
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    if let Ok(spec) = std::env::var("HEAP_BENCH_PROFILE") {
+        return profile(&spec);
+    }
+    let rounds = std::env::var("HEAP_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(7usize).max(1);
+    let names = [Kmalloc::NAME, TalcAlloc::NAME, Lla::NAME];
+    println!("heap benchmark: {rounds} rounds per workload, median time; footprint = peak pages mapped");
+    println!(
+        "size_of: kmalloc Heap {} B (its free-list heads live there, not in the heap)",
+        std::mem::size_of::<mm::heap::Heap<mm::heap::ArenaSource>>()
+    );
+    println!();
+    println!("| workload | ops | allocator | Mops/s | vs talc | peak KiB | vs talc |");
+    println!("|---|---:|---|---:|---:|---:|---:|");
+    let all = workloads::all();
+    let (mut speed, mut footprint) = (Vec::new(), Vec::new());
+    for w in &all {
+        let results = [measure::<Kmalloc>(w, rounds), measure::<TalcAlloc>(w, rounds), measure::<Lla>(w, rounds)];
+        let ops = w.ops.len() as f64;
+        let talc = results[1];
+        let (mut s, mut f) = ([0.0; 3], [0.0; 3]);
+        for (i, &(secs, pages)) in results.iter().enumerate() {
+            s[i] = talc.0 / secs;
+            f[i] = pages as f64 / talc.1 as f64;
+            println!(
+                "| {} | {} | {} | {:.2} | {:.2}x | {} | {:.2}x |",
+                w.name,
+                w.ops.len(),
+                names[i],
+                ops / secs / 1e6,
+                s[i],
+                pages * PAGE / 1024,
+                f[i]
+            );
+        }
+        speed.push(s);
+        footprint.push(f);
+    }
+    println!();
+    for w in &all {
+        println!("  {:<14} {}", w.name, w.about);
+    }
+    let labels: Vec<&str> = all.iter().map(|w| w.name).collect();
+    let chart = svg::chart(&labels, names, &speed, &footprint);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/bench");
+    match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(format!("{dir}/heap.svg"), chart)) {
+        Ok(()) => println!("\nchart written to docs/bench/heap.svg"),
+        Err(e) => println!("\ncould not write docs/bench/heap.svg: {e}"),
+    }
+}

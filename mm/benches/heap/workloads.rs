@@ -1,0 +1,131 @@
+//! The benchmark workloads as pre-generated traces of operations on
+//! numbered slots, so every allocator replays exactly the same sequence and
+//! generating it costs nothing inside the timed loop.
+
+use mm::heap::torture::SplitMix64;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    Alloc { slot: u32, size: u32 },
+    Free { slot: u32 },
+    Realloc { slot: u32, size: u32 },
+}
+
+pub struct Workload {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub slots: usize,
+    pub ops: Vec<Op>,
+}
+
+/// Slots toggled at random: an empty slot is allocated, a full one freed,
+/// so lifetimes are random (geometric) and about half the slots are live.
+fn churn(rng: &mut SplitMix64, ops: &mut Vec<Op>, live: &mut [bool], n: usize, size: impl Fn(&mut SplitMix64) -> u32) {
+    for _ in 0..n {
+        let slot = rng.below(live.len());
+        if live[slot] {
+            ops.push(Op::Free { slot: slot as u32 });
+        } else {
+            ops.push(Op::Alloc { slot: slot as u32, size: size(rng) });
+        }
+        live[slot] = !live[slot];
+    }
+}
+
+/// Frees what is still live, in slot order.
+fn drain(ops: &mut Vec<Op>, live: &mut [bool]) {
+    for (slot, l) in live.iter_mut().enumerate() {
+        if *l {
+            ops.push(Op::Free { slot: slot as u32 });
+            *l = false;
+        }
+    }
+}
+
+/// A size between 8 bytes and 64 KiB, uniform in its logarithm.
+fn log_uniform(rng: &mut SplitMix64) -> u32 {
+    let shift = rng.between(3, 15);
+    rng.between(1 << shift, (2 << shift) - 1).min(64 * 1024) as u32
+}
+
+pub fn all() -> Vec<Workload> {
+    vec![small(), mixed(), all_then_free(), vec_growth(), pinned()]
+}
+
+fn small() -> Workload {
+    let mut rng = SplitMix64::new(1);
+    let (mut ops, mut live) = (Vec::new(), vec![false; 2000]);
+    churn(&mut rng, &mut ops, &mut live, 400_000, |r| r.between(8, 256) as u32);
+    drain(&mut ops, &mut live);
+    Workload { name: "small", about: "8-256 B, random lifetimes, ~1000 live", slots: 2000, ops }
+}
+
+fn mixed() -> Workload {
+    let mut rng = SplitMix64::new(2);
+    let (mut ops, mut live) = (Vec::new(), vec![false; 500]);
+    churn(&mut rng, &mut ops, &mut live, 100_000, log_uniform);
+    drain(&mut ops, &mut live);
+    Workload { name: "mixed", about: "8 B-64 KiB log-uniform, random lifetimes, ~250 live", slots: 500, ops }
+}
+
+fn all_then_free() -> Workload {
+    let mut rng = SplitMix64::new(3);
+    let n = 5000;
+    let mut ops = Vec::new();
+    let mut order: Vec<u32> = (0..n).collect();
+    for _ in 0..20 {
+        for slot in 0..n {
+            ops.push(Op::Alloc { slot, size: rng.between(16, 1024) as u32 });
+        }
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        ops.extend(order.iter().map(|&slot| Op::Free { slot }));
+    }
+    Workload { name: "all-then-free", about: "5000 x 16-1024 B, then all freed in random order", slots: n as usize, ops }
+}
+
+fn vec_growth() -> Workload {
+    let mut ops = Vec::new();
+    for _ in 0..1000 {
+        // Four buffers built side by side, each doubling 16 B -> 128 KiB.
+        for slot in 0..4 {
+            ops.push(Op::Alloc { slot, size: 16 });
+        }
+        let mut size = 16;
+        while size < 128 * 1024 {
+            size *= 2;
+            for slot in 0..4 {
+                ops.push(Op::Realloc { slot, size });
+            }
+        }
+        for slot in 0..4 {
+            ops.push(Op::Free { slot });
+        }
+    }
+    Workload { name: "vec-growth", about: "4 buffers doubling 16 B -> 128 KiB by realloc, side by side", slots: 4, ops }
+}
+
+fn pinned() -> Workload {
+    let mut rng = SplitMix64::new(5);
+    let slots = 1001;
+    let (mut ops, mut live) = (Vec::new(), vec![false; slots - 1]);
+    let pin = (slots - 1) as u32;
+    let size = |r: &mut SplitMix64| r.between(16, 4096) as u32;
+    for round in 0..10 {
+        churn(&mut rng, &mut ops, &mut live, 10_000, size);
+        if round == 0 {
+            ops.push(Op::Alloc { slot: pin, size: 1024 });
+        }
+        // Most of the churned blocks die; the pinned one stays.
+        for slot in 0..live.len() {
+            if live[slot] && rng.below(10) < 9 {
+                ops.push(Op::Free { slot: slot as u32 });
+                live[slot] = false;
+            }
+        }
+    }
+    drain(&mut ops, &mut live);
+    ops.push(Op::Free { slot: pin });
+    Workload { name: "pinned", about: "16 B-4 KiB churn in waves, one 1 KiB block pinned throughout", slots, ops }
+}

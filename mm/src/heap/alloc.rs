@@ -1,0 +1,192 @@
+//! Allocation: `malloc`, `calloc` and `malloc_aligned`.
+//!
+//! A request becomes a block size; the free lists give the first block of
+//! the first non-empty class at or above it (constant time), or the heap
+//! grows at its top. The block found is split: the front is handed out,
+//! a remainder of at least 16 bytes goes back on a free list.
+
+use core::ptr::NonNull;
+
+use super::Heap;
+use super::block::{self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED};
+use super::class;
+use super::error::HeapError;
+use super::source::PageSource;
+
+impl<S: PageSource> Heap<S> {
+    /// Allocates at least `size` bytes, 8-byte aligned. `size == 0` is
+    /// treated as 1, so success always yields a distinct pointer that can be
+    /// freed. Constant time unless the heap grows. Errors: `TooLarge` if no
+    /// heap could ever hold `size` bytes, `OutOfMemory` if the page source
+    /// refuses, `Corrupted`/`UseAfterFree` if the free block chosen is
+    /// damaged (it is then quarantined). Never panics.
+    #[inline]
+    pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
+        let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
+        let (off, word) = self.take_free(need, size)?;
+        // SAFETY: `take_free` returns an unlisted free block of at least `need` bytes.
+        unsafe { Ok(self.carve(off, word, need, size)) }
+    }
+
+    /// Allocates `count * size` bytes, zeroed. `CallocOverflow` if the
+    /// product overflows; otherwise as [`malloc`](Self::malloc).
+    pub fn calloc(&mut self, count: usize, size: usize) -> Result<NonNull<u8>, HeapError> {
+        let total = count.checked_mul(size).ok_or(HeapError::CallocOverflow { count, size })?;
+        let ptr = self.malloc(total)?;
+        // SAFETY: `ptr` is a fresh allocation of at least `total` bytes.
+        unsafe { ptr.as_ptr().write_bytes(0, total) };
+        Ok(ptr)
+    }
+
+    /// Allocates at least `size` bytes aligned to `align`, a power of two up
+    /// to 4096 (`BadAlignment` otherwise). Freed with [`free`](Self::free)
+    /// like any other block; a gap in front of the block is split off as a
+    /// free block of its own. Constant time unless the heap grows.
+    pub fn malloc_aligned(&mut self, size: usize, align: usize) -> Result<NonNull<u8>, HeapError> {
+        if !align.is_power_of_two() || align > MAX_ALIGN {
+            return Err(HeapError::BadAlignment { align });
+        }
+        if align <= block::GRAIN as usize {
+            return self.malloc(size);
+        }
+        let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
+        // Room to slide the payload up to the alignment, leaving either no
+        // gap or a gap that is a whole free block.
+        let search = need as u64 + align as u64 + MIN_BLOCK as u64;
+        if search > MAX_REGION as u64 {
+            return Err(HeapError::TooLarge { size });
+        }
+        let (off, word) = self.take_free(search as u32, size)?;
+        let align = align as u32;
+        // The base is 4 KiB-aligned, so aligning offsets aligns addresses.
+        let payload = off + HEADER;
+        let mut gap = payload.next_multiple_of(align) - payload;
+        if gap != 0 && gap < MIN_BLOCK {
+            gap += align;
+        }
+        let (off, word) = if gap == 0 {
+            (off, word)
+        } else {
+            let rest = off + gap;
+            // SAFETY: the block at `off` is unlisted and free with room for
+            // `gap + need` bytes. The aligned block gets its header first, then
+            // the gap in front becomes a free block of its own, which also
+            // sets the aligned block's previous-block bits.
+            unsafe {
+                self.wr(rest, block::MAGIC);
+                self.wr(rest + SIZE_AT, (word & SIZE_MASK) - gap);
+                self.write_free(off, gap);
+                (rest, self.rd(rest + SIZE_AT))
+            }
+        };
+        // SAFETY: the block at `off` is unlisted, free, and at least `need` bytes.
+        unsafe { Ok(self.carve(off, word, need, size)) }
+    }
+
+    /// Finds a free block of at least `need` bytes, takes it off its list
+    /// and returns `(offset, size word)`; grows the heap if none is free.
+    /// `req` is the caller's request, for the error.
+    #[inline(always)]
+    pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
+        let search = class::at_least(need);
+        let class = if need < class::SMALL {
+            // Every small size has a class of its own: the first fit is exact.
+            match self.lists.find(search) {
+                Some(class) => class,
+                None => return self.grow(need, req),
+            }
+        } else {
+            // A larger class spans sizes, and the search starts above the
+            // request's own class. The first block there is worth one look:
+            // taking it keeps the best fit (and a smaller heap) in constant time.
+            let own = class::of(need);
+            let head = self.lists.head(own);
+            // SAFETY: a list head is a block inside the heap (see `pop_head`).
+            if head != NIL && unsafe { self.size_of(head) } >= need {
+                own
+            } else {
+                match self.lists.find(search) {
+                    Some(class) => class,
+                    None => return self.grow(need, req),
+                }
+            }
+        };
+        self.pop_head(class, need)
+    }
+
+    /// Hands out the front `need` bytes of the unlisted free block at `off`
+    /// (size word `word`) and returns the payload; a remainder of at least
+    /// 16 bytes becomes a free block.
+    ///
+    /// # Safety
+    ///
+    /// The block at `off` is free, off every list, valid, and at least
+    /// `need` bytes; `req` bytes fit in `need`.
+    #[inline(always)]
+    pub(super) unsafe fn carve(&mut self, off: u32, word: u32, need: u32, req: usize) -> NonNull<u8> {
+        let size = word & SIZE_MASK;
+        let rest = size - need;
+        let taken = if rest >= MIN_BLOCK {
+            // SAFETY: the remainder lies inside the block (caller); it is
+            // free memory and becomes a free block whose previous block (the
+            // one handed out) is used. The block after it already follows a
+            // free block: only a 16-byte remainder changes what it must say.
+            unsafe {
+                self.place_free(off + need, rest);
+                if rest == MIN_BLOCK {
+                    self.set_prev_bits(off + size, block::prev_bits_for(rest));
+                }
+            }
+            need
+        } else {
+            // SAFETY: the header after the block is valid or is the top.
+            unsafe { self.set_prev_bits(off + size, 0) };
+            size
+        };
+        // SAFETY: the header at `off` is this block's.
+        unsafe { self.wr(off + SIZE_AT, taken | USED | (word & PREV_BITS)) };
+        self.used_bytes += taken;
+        self.live += 1;
+        // SAFETY: the block is used now, `req` fits (caller).
+        unsafe { self.arm_canary(off, taken, req as u32) };
+        // SAFETY: the payload starts inside the mapped heap, past a non-null base.
+        unsafe { NonNull::new_unchecked(self.at(off + HEADER)) }
+    }
+
+    /// Makes `off..off+size` a free block: header, footer, list, and the
+    /// previous-block bits of the block after it. A free block's own
+    /// previous-block bits are always clear: its predecessor is used, or
+    /// the two would have been merged.
+    ///
+    /// # Safety
+    ///
+    /// The range is free memory inside the heap, not on any list, at least
+    /// 16 bytes; the blocks before and after it are used (or absent).
+    #[inline(always)]
+    pub(super) unsafe fn write_free(&mut self, off: u32, size: u32) {
+        // SAFETY: by the caller.
+        unsafe {
+            self.place_free(off, size);
+            self.set_prev_bits(off + size, block::prev_bits_for(size));
+        }
+    }
+
+    /// As [`write_free`](Self::write_free) but leaves the block after it
+    /// alone (for callers that know its previous-block bits are right).
+    ///
+    /// # Safety
+    ///
+    /// As for `write_free`.
+    #[inline(always)]
+    pub(super) unsafe fn place_free(&mut self, off: u32, size: u32) {
+        // SAFETY: the range is the caller's free memory inside the heap.
+        unsafe {
+            self.wr(off, block::MAGIC);
+            self.wr(off + SIZE_AT, size);
+            if size > MIN_BLOCK {
+                self.wr(off + size - 4, size);
+            }
+            self.insert(off, class::of(size));
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The segregated free lists: one doubly linked list per size class, and
+//! two levels of bitmaps saying which lists are non-empty.
+//!
+//! ```text
+//!   fl_map  (u32)      bit f set <=> sl_map[f] != 0
+//!   sl_map[f] (u32)    bit s set <=> heads[f*32 + s] != NIL
+//!   heads[i]           offset of the first free block of class i
+//!
+//!   heads[i] ---> +--------+ next  +--------+ next
+//!                 | block  |------>| block  |------> NIL
+//!  HEAD|i <-------|        |<------|        |
+//!            prev +--------+  prev +--------+
+//! ```
+//!
+//! Finding a non-empty list at or above a class is two `trailing_zeros`.
+//! Links are `u32` offsets. The first block's prev link is not NIL but the
+//! marker `HEAD | i` naming its list head, so unlinking never recomputes a
+//! size class. Every link read from memory is bounds-checked before it is
+//! followed.
+
+use super::Heap;
+use super::block::{DEBUG, MAGIC, NEXT_AT, NIL, PREV_AT, SIZE_AT, SIZE_MASK, USED};
+use super::class::{self, Class, FL_COUNT, SL_COUNT};
+use super::error::{Corruption, HeapError};
+use super::source::PageSource;
+
+/// Flag of a prev link that names a list head instead of a block.
+pub(super) const HEAD: u32 = 1 << 31;
+/// Number of lists.
+const LISTS: usize = FL_COUNT * SL_COUNT;
+
+/// List heads and their occupancy bitmaps.
+pub(super) struct FreeLists {
+    fl_map: u32,
+    sl_map: [u32; FL_COUNT],
+    heads: [u32; LISTS],
+}
+
+impl FreeLists {
+    pub(super) const fn new() -> Self {
+        FreeLists { fl_map: 0, sl_map: [0; FL_COUNT], heads: [NIL; LISTS] }
+    }
+
+    /// The first block of list `i` (an index from `class::index`).
+    #[inline(always)]
+    pub(super) fn head_at(&self, i: usize) -> u32 {
+        // `i & (LISTS.next_power_of_two() - 1)` would do too; the check is cheap.
+        self.heads[i]
+    }
+
+    /// The first block of list `class`.
+    #[inline(always)]
+    pub(super) fn head(&self, class: Class) -> u32 {
+        self.heads[class::index(class)]
+    }
+
+    /// Sets the first block of list `i` to a block (not NIL); sets the
+    /// bitmap bits when the list was empty.
+    #[inline(always)]
+    fn push_head(&mut self, i: usize, off: u32) -> u32 {
+        let old = self.heads[i];
+        self.heads[i] = off;
+        if old == NIL {
+            let (fl, sl) = class::from_index(i);
+            self.sl_map[fl] |= 1 << sl;
+            self.fl_map |= 1 << fl;
+        }
+        old
+    }
+
+    /// Sets the first block of list `i` to `off`, which may be NIL; clears
+    /// the bitmap bits when the list becomes empty.
+    #[inline(always)]
+    fn pop_to(&mut self, i: usize, off: u32) {
+        self.heads[i] = off;
+        if off == NIL {
+            let (fl, sl) = class::from_index(i);
+            self.sl_map[fl] &= !(1 << sl);
+            if self.sl_map[fl] == 0 {
+                self.fl_map &= !(1 << fl);
+            }
+        }
+    }
+
+    /// The first non-empty list at or above `(fl, sl)` in size order.
+    #[inline(always)]
+    pub(super) fn find(&self, (fl, sl): Class) -> Option<Class> {
+        if fl >= FL_COUNT {
+            return None;
+        }
+        let here = self.sl_map[fl] & (u32::MAX << sl);
+        if here != 0 {
+            return Some((fl, here.trailing_zeros() as usize));
+        }
+        // `fl + 1 <= FL_COUNT <= 32`; a shift by 32 would overflow, so use u64.
+        let above = (self.fl_map as u64 & (u64::MAX << (fl + 1))) as u32;
+        if above == 0 {
+            return None;
+        }
+        let fl = above.trailing_zeros() as usize;
+        Some((fl, self.sl_map[fl].trailing_zeros() as usize))
+    }
+
+    /// The highest non-empty list.
+    pub(super) fn highest(&self) -> Option<Class> {
+        if self.fl_map == 0 {
+            return None;
+        }
+        let fl = 31 - self.fl_map.leading_zeros() as usize;
+        Some((fl, 31 - self.sl_map[fl].leading_zeros() as usize))
+    }
+
+    /// Whether the bitmap bits of `(fl, sl)` say the list is non-empty:
+    /// (second-level bit, first-level bit).
+    pub(super) fn marked(&self, (fl, sl): Class) -> (bool, bool) {
+        (self.sl_map[fl] & (1 << sl) != 0, self.fl_map & (1 << fl) != 0)
+    }
+
+    /// Drops a whole list whose head cannot be trusted: its blocks leave
+    /// circulation rather than have garbage links followed.
+    pub(super) fn drop_list(&mut self, class: Class) {
+        self.pop_to(class::index(class), NIL);
+    }
+}
+
+impl<S: PageSource> Heap<S> {
+    /// Whether `link` may be followed as a prev link: a head marker of an
+    /// existing list, or a block inside the heap.
+    #[inline(always)]
+    pub(super) fn prev_ok(&self, link: u32) -> bool {
+        if link & HEAD != 0 { ((link & !HEAD) as usize) < LISTS } else { self.link_ok(link) && link != NIL }
+    }
+
+    /// Puts the free block at `off` at the head of list `class`.
+    ///
+    /// # Safety
+    ///
+    /// A free block whose size belongs to `class`, with a valid header, lies at `off`.
+    #[inline(always)]
+    pub(super) unsafe fn insert(&mut self, off: u32, class: Class) {
+        let i = class::index(class);
+        let old = self.lists.push_head(i, off);
+        // SAFETY: the block at `off` is at least a minimum block (caller), so
+        // both link words are inside it; `old` is NIL or a listed free block.
+        unsafe {
+            self.wr(off + NEXT_AT, old);
+            self.wr(off + PREV_AT, HEAD | i as u32);
+            if old != NIL {
+                self.wr(old + PREV_AT, off);
+            }
+        }
+    }
+
+    /// Checks, without writing, that the free block at `off` can be
+    /// unlinked: its links are NIL, a list head, or inside the heap, so
+    /// unlinking cannot write outside it. Debug mode also checks that they
+    /// point at blocks (or a head) that point back; release mode leaves that
+    /// to `check`, keeping the fast path to bounds checks.
+    ///
+    /// # Safety
+    ///
+    /// A header of a free block lies at `off` inside the heap.
+    #[inline(always)]
+    pub(super) unsafe fn check_links(&self, off: u32) -> Result<(), HeapError> {
+        // SAFETY: by the caller the block is at least a minimum block.
+        let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
+        if !self.link_ok(next) {
+            return Err(self.bad_link(off, next));
+        }
+        if !self.prev_ok(prev) {
+            return Err(self.bad_link(off, prev));
+        }
+        if DEBUG {
+            // SAFETY: `link_ok` checked a minimum block lies at each non-NIL link.
+            if next != NIL && unsafe { self.prev_link(next) } != off {
+                return Err(self.bad_link(off, next));
+            }
+            let back = if prev & HEAD != 0 {
+                self.lists.head_at((prev & !HEAD) as usize)
+            } else {
+                // SAFETY: as above.
+                unsafe { self.next_link(prev) }
+            };
+            if back != off {
+                return Err(self.bad_link(off, prev));
+            }
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn bad_link(&self, off: u32, link: u32) -> HeapError {
+        HeapError::Corrupted { addr: self.addr(off), what: Corruption::BadLink { link } }
+    }
+
+    /// Takes the free block at `off` out of its list.
+    ///
+    /// # Safety
+    ///
+    /// `check_links(off)` succeeded and nothing changed the lists since.
+    #[inline(always)]
+    pub(super) unsafe fn unlink(&mut self, off: u32) {
+        // SAFETY: the links were checked (caller): `next` is NIL or a listed
+        // block, `prev` a head marker or a listed block.
+        unsafe {
+            let next = self.next_link(off);
+            let prev = self.prev_link(off);
+            if next != NIL {
+                self.wr(next + PREV_AT, prev);
+            }
+            if prev & HEAD != 0 {
+                self.lists.pop_to((prev & !HEAD) as usize, next);
+            } else {
+                self.wr(prev + NEXT_AT, next);
+            }
+        }
+    }
+
+    /// Puts the free block at `new` in the list place that a block with
+    /// links `next` and `prev` had (`new` belongs to that list too):
+    /// cheaper than unlink and insert, and the bitmaps do not change.
+    ///
+    /// # Safety
+    ///
+    /// `next` and `prev` were read from a block whose links `check_links`
+    /// accepted and which nothing else references any more; a minimum block
+    /// lies at `new`.
+    #[inline(always)]
+    pub(super) unsafe fn replace(&mut self, new: u32, next: u32, prev: u32) {
+        // SAFETY: the links were checked; `new` has room for its own links.
+        unsafe {
+            self.wr(new + NEXT_AT, next);
+            self.wr(new + PREV_AT, prev);
+            if next != NIL {
+                self.wr(next + PREV_AT, new);
+            }
+            if prev & HEAD != 0 {
+                self.lists.pop_to((prev & !HEAD) as usize, new);
+            } else {
+                self.wr(prev + NEXT_AT, new);
+            }
+        }
+    }
+
+    /// Validates the head of list `class` for a request of `need` bytes,
+    /// takes it off the list and returns `(offset, size word)`. A head with
+    /// a broken header or links is reported and its whole list dropped from
+    /// circulation rather than followed.
+    #[inline(always)]
+    pub(super) fn pop_head(&mut self, class: Class, need: u32) -> Result<(u32, u32), HeapError> {
+        let off = self.lists.head(class);
+        // SAFETY: heads are only ever set to blocks inside the heap or to
+        // links that passed `link_ok`, and this list is non-empty.
+        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        let size = word & SIZE_MASK;
+        if magic != MAGIC || word & USED != 0 || !self.size_ok(off, size) || size < need {
+            return Err(self.drop_corrupt_list(class, off, magic, word));
+        }
+        // SAFETY: the header is valid and the block lies inside the heap.
+        if let Err(e) = unsafe { self.check_links(off) } {
+            self.lists.drop_list(class);
+            return Err(e);
+        }
+        self.check_poison_taken(off, size, need)?;
+        // SAFETY: the links were just checked.
+        unsafe { self.unlink(off) };
+        Ok((off, word))
+    }
+
+    #[cold]
+    fn drop_corrupt_list(&mut self, class: Class, off: u32, magic: u32, word: u32) -> HeapError {
+        self.lists.drop_list(class);
+        let what = if magic != MAGIC {
+            Corruption::BadMagic { found: magic }
+        } else if word & USED != 0 {
+            Corruption::ListEntryUsed
+        } else {
+            Corruption::BadSize { size: word & SIZE_MASK }
+        };
+        HeapError::Corrupted { addr: self.addr(off), what }
+    }
+}

@@ -1,0 +1,123 @@
+//! Raw access to the words of the mapped heap: the only place that turns
+//! an offset into a pointer and reads or writes through it.
+//!
+//! Every accessor is an `unsafe fn` whose contract is "the bytes are inside
+//! the mapped part of the heap"; callers derive offsets from validated
+//! headers, and every offset read back from heap memory (a size, a footer,
+//! a link) is bounds-checked before it is followed, so even a corrupted heap
+//! is never read or written outside its mapped pages.
+
+use super::Heap;
+use super::block::{MIN_BLOCK, NEXT_AT, PREV_AT, PREV_BITS, SIZE_AT, SIZE_MASK};
+use super::source::PageSource;
+
+impl<S: PageSource> Heap<S> {
+    /// The `u32` at offset `off`.
+    ///
+    /// # Safety
+    ///
+    /// `off` is a multiple of 4 and `off + 4 <= self.mapped`.
+    #[inline(always)]
+    pub(super) unsafe fn rd(&self, off: u32) -> u32 {
+        debug_assert!(off % 4 == 0 && off as u64 + 4 <= self.mapped as u64, "heap read at {off:#x}");
+        // SAFETY: by the caller the word lies in the mapped part of the
+        // region, which the page source keeps readable; `base` is 4 KiB-aligned
+        // so the word is aligned. Only raw pointers are used: no reference to
+        // heap memory is ever created, so caller-held pointers stay valid.
+        unsafe { self.base.add(off as usize).cast::<u32>().read() }
+    }
+
+    /// Writes the `u32` at offset `off`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`rd`](Self::rd), and the word belongs to heap metadata or
+    /// free memory, never to a live allocation's payload.
+    #[inline(always)]
+    pub(super) unsafe fn wr(&mut self, off: u32, value: u32) {
+        debug_assert!(off % 4 == 0 && off as u64 + 4 <= self.mapped as u64, "heap write at {off:#x}");
+        // SAFETY: as in `rd`; the word is writable mapped memory that no
+        // allocation owns (caller's contract).
+        unsafe { self.base.add(off as usize).cast::<u32>().write(value) }
+    }
+
+    /// A pointer to the byte at `off` (for copies, fills and payloads).
+    ///
+    /// # Safety
+    ///
+    /// `off <= self.mapped`.
+    #[inline(always)]
+    pub(super) unsafe fn at(&self, off: u32) -> *mut u8 {
+        debug_assert!(off <= self.mapped);
+        // SAFETY: by the caller the offset is inside (or one past) the mapped
+        // part of the region, a single allocated object.
+        unsafe { self.base.add(off as usize) }
+    }
+
+    /// The block size recorded in the header at `off`.
+    ///
+    /// # Safety
+    ///
+    /// `off + 8 <= self.mapped`, `off` a multiple of 8.
+    #[inline(always)]
+    pub(super) unsafe fn size_of(&self, off: u32) -> u32 {
+        // SAFETY: by the caller.
+        unsafe { self.rd(off + SIZE_AT) & SIZE_MASK }
+    }
+
+    /// The next-free link of the free block at `off`.
+    ///
+    /// # Safety
+    ///
+    /// A minimum block lies at `off`: `off + 16 <= self.mapped`.
+    #[inline(always)]
+    pub(super) unsafe fn next_link(&self, off: u32) -> u32 {
+        // SAFETY: by the caller.
+        unsafe { self.rd(off + NEXT_AT) }
+    }
+
+    /// The prev-free link of the free block at `off`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`next_link`](Self::next_link).
+    #[inline(always)]
+    pub(super) unsafe fn prev_link(&self, off: u32) -> u32 {
+        // SAFETY: by the caller.
+        unsafe { self.rd(off + PREV_AT) }
+    }
+
+    /// Whether `link` may be followed: `NIL`, or an 8-aligned offset with a
+    /// whole minimum block inside the mapped heap.
+    #[inline(always)]
+    pub(super) fn link_ok(&self, link: u32) -> bool {
+        // NIL + 16 wraps to 0 (see `NIL`); no in-heap offset wraps.
+        link % 8 == 0 && link.wrapping_add(MIN_BLOCK) <= self.mapped
+    }
+
+    /// Whether `size` (a size word masked with `SIZE_MASK`, so a multiple
+    /// of 8 below 2^31) can be the size of a block at `off` (below 2^30).
+    #[inline(always)]
+    pub(super) fn size_ok(&self, off: u32, size: u32) -> bool {
+        size >= MIN_BLOCK && off + size <= self.mapped
+    }
+
+    /// Sets the previous-block bits of the header at `off` (or of the
+    /// virtual header at the top) to `bits`.
+    ///
+    /// # Safety
+    ///
+    /// `off == self.mapped`, or a valid header lies at `off` inside the heap.
+    #[inline(always)]
+    pub(super) unsafe fn set_prev_bits(&mut self, off: u32, bits: u32) {
+        if off == self.mapped {
+            self.end_prev = bits;
+        } else {
+            // SAFETY: by the caller.
+            unsafe {
+                let word = self.rd(off + SIZE_AT);
+                self.wr(off + SIZE_AT, (word & !PREV_BITS) | bits);
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! `realloc`: resize in place whenever the neighbours allow, else move.
+//!
+//! In order of preference, a block changes size where it is:
+//!
+//! ```text
+//!   shrink:              [ block |tail]      -> tail freed (merged with a free next)
+//!   grow into next:      [ block ][ free  ]  -> block takes what it needs of it
+//!   grow at the top:     [ block ][free?]|   -> map the missing pages, take them
+//!   otherwise:           allocate elsewhere, copy, free the old block
+//!   out of memory:       [ free ][ block ]   -> slide the data down into the
+//!                                               free block before it
+//! ```
+//!
+//! With little RAM the in-place paths matter: moving a block needs both the
+//! old and the new copy at once.
+
+use core::ptr::{self, NonNull};
+
+use super::Heap;
+use super::block::{self, GRAIN, HEADER, MAX_ALIGN, MIN_BLOCK, PAGE, PREV_BITS, SIZE_AT, USED};
+use super::error::HeapError;
+use super::free::Owned;
+use super::source::PageSource;
+
+impl<S: PageSource> Heap<S> {
+    /// Resizes the allocation at `ptr` to `size` bytes, keeping its contents
+    /// up to the smaller size; returns the (possibly moved) allocation.
+    /// `realloc(null, n)` is `malloc(n)`; `size == 0` is treated as 1: the
+    /// block shrinks to the minimum and stays allocated (free it with
+    /// [`free`](Self::free)). On any error the old allocation is untouched
+    /// and still valid. Only 8-byte alignment is kept when the block moves;
+    /// see [`realloc_aligned`](Self::realloc_aligned).
+    ///
+    /// # Safety
+    ///
+    /// If `ptr` is an allocation of this heap, nothing uses it through the
+    /// old pointer once this returns `Ok` with a different pointer.
+    #[inline]
+    pub unsafe fn realloc(&mut self, ptr: *mut u8, size: usize) -> Result<NonNull<u8>, HeapError> {
+        // SAFETY: the caller's contract is the same.
+        unsafe { self.realloc_aligned(ptr, size, GRAIN as usize) }
+    }
+
+    /// As [`realloc`](Self::realloc), and the result is aligned to `align`
+    /// (a power of two up to 4096) even when the block moves.
+    ///
+    /// # Safety
+    ///
+    /// As for [`realloc`](Self::realloc).
+    pub unsafe fn realloc_aligned(
+        &mut self,
+        ptr: *mut u8,
+        size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, HeapError> {
+        if !align.is_power_of_two() || align > MAX_ALIGN {
+            return Err(HeapError::BadAlignment { align });
+        }
+        if ptr.is_null() {
+            return self.malloc_aligned(size, align);
+        }
+        let block = self.owned(ptr)?;
+        self.check_canary(block)?;
+        let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
+        if ptr.addr() % align == 0 && self.resize_in_place(block, need, size)? {
+            // SAFETY: `ptr` is not null (checked above).
+            return Ok(unsafe { NonNull::new_unchecked(ptr) });
+        }
+        let keep = (self.payload_len(block) as usize).min(size);
+        let new = match self.malloc_aligned(size, align) {
+            Ok(new) => new,
+            Err(HeapError::OutOfMemory { size }) => {
+                // Nothing changed: the old block is still valid as checked.
+                return self.slide_down(block, need, size, align)?.ok_or(HeapError::OutOfMemory { size });
+            }
+            Err(e) => return Err(e),
+        };
+        // SAFETY: both are live allocations of at least `keep` bytes, distinct
+        // blocks, so they do not overlap.
+        unsafe { ptr::copy_nonoverlapping(ptr, new.as_ptr(), keep) };
+        // SAFETY: `ptr` is a used block of this heap whose contents now live
+        // at `new`; the caller stops using `ptr`.
+        unsafe { self.free(ptr)? };
+        Ok(new)
+    }
+
+    /// Resizes `block` to `need` bytes without moving it, if the next block
+    /// or the top of the heap allows. `Ok(false)` if it cannot.
+    fn resize_in_place(&mut self, block: Owned, need: u32, req: usize) -> Result<bool, HeapError> {
+        let (off, size) = (block.off, block.size());
+        let end = off + size;
+        let next = self.free_after(end)?;
+        let nsize = next.unwrap_or(0);
+        if need <= size {
+            let (lo, hi) = (off + need, end + nsize);
+            if lo < end && hi - lo >= MIN_BLOCK {
+                // SAFETY: the next block (if free) was validated by `free_after`.
+                unsafe { self.absorb_next(end, next) };
+                self.poison(lo, end - lo);
+                self.set_used(block, need);
+                // SAFETY: `lo..hi` is free memory no list holds, after a used block.
+                unsafe { self.release(lo, hi) };
+            }
+            // SAFETY: the block is used and `req` fits its (possibly new) size.
+            unsafe { self.arm_canary(off, self.size_of(off), req as u32) };
+            return Ok(true);
+        }
+        let avail = size + nsize;
+        let extra = if avail >= need {
+            0
+        } else if end + nsize == self.mapped {
+            (need - avail).next_multiple_of(PAGE)
+        } else {
+            return Ok(false);
+        };
+        if next.is_some() {
+            let take = if extra > 0 { nsize } else { need - size };
+            self.check_poison_taken(end, nsize, take)?;
+        }
+        if extra > 0 {
+            let old_top = self.mapped;
+            if self.extend(extra, req).is_err() {
+                return Ok(false);
+            }
+            if nsize > MIN_BLOCK {
+                self.poison(old_top - 4, 4);
+            }
+        }
+        // SAFETY: validated by `free_after`; growing only added pages above.
+        unsafe { self.absorb_next(end, next) };
+        let total = avail + extra;
+        self.split_used(block, total, need, req);
+        Ok(true)
+    }
+
+    /// Last resort when memory is out: moves the data down into a free block
+    /// just before `block` (merging the free block after it too) if together
+    /// they are big enough and the new start has the alignment.
+    fn slide_down(
+        &mut self,
+        block: Owned,
+        need: u32,
+        req: usize,
+        align: usize,
+    ) -> Result<Option<NonNull<u8>>, HeapError> {
+        let Some(psize) = self.free_before(block)? else { return Ok(None) };
+        let (off, size) = (block.off, block.size());
+        let lo = off - psize;
+        let next = self.free_after(off + size)?;
+        let total = psize + size + next.unwrap_or(0);
+        if total < need || (lo + HEADER) as usize % align != 0 {
+            return Ok(None);
+        }
+        self.check_poison_taken(lo, psize, psize)?;
+        let keep = self.payload_len(block).min(req as u32);
+        // SAFETY: both neighbours were validated; the previous block is
+        // unlinked and becomes the front of the moved block.
+        unsafe {
+            self.absorb_next(off + size, next);
+            self.unlink(lo);
+            self.wr(off, 0);
+            ptr::copy(self.at(off + HEADER), self.at(lo + HEADER), keep as usize);
+            self.wr(lo + SIZE_AT, size | USED);
+        }
+        let moved = Owned { off: lo, word: size | USED };
+        self.poison(lo + HEADER + keep, total - HEADER - keep);
+        self.split_used(moved, total, need, req);
+        // SAFETY: the payload lies inside the mapped heap, past a non-null base.
+        Ok(Some(unsafe { NonNull::new_unchecked(self.at(lo + HEADER)) }))
+    }
+
+    /// Unlinks the free block at `end` (if `next` says there is one) and
+    /// erases its header, which ends up inside another block.
+    ///
+    /// # Safety
+    ///
+    /// `next` came from `free_after(end)` and nothing changed since.
+    unsafe fn absorb_next(&mut self, end: u32, next: Option<u32>) {
+        if next.is_some() {
+            // SAFETY: by the caller.
+            unsafe {
+                self.unlink(end);
+                self.erase(end);
+            }
+            self.poison(end, MIN_BLOCK);
+        }
+    }
+
+    /// The used `block` now spans `total` bytes; keeps `need` of them and
+    /// frees a remainder of at least 16 bytes (or keeps it all).
+    fn split_used(&mut self, block: Owned, total: u32, need: u32, req: usize) {
+        let off = block.off;
+        let keep = if total - need >= MIN_BLOCK { need } else { total };
+        self.set_used(block, keep);
+        // SAFETY: `off + keep .. off + total` is free memory inside the heap
+        // that no list holds (unlinked or freshly mapped), after a used block.
+        unsafe {
+            if keep < total {
+                self.release(off + keep, off + total);
+            } else {
+                self.set_prev_bits(off + total, 0);
+            }
+            self.arm_canary(off, keep, req as u32);
+        }
+    }
+
+    /// Sets the size of the used `block` to `size`, keeping the counters.
+    fn set_used(&mut self, block: Owned, size: u32) {
+        // SAFETY: `block` is a validated used block; its header is inside the heap.
+        unsafe { self.wr(block.off + SIZE_AT, size | USED | (block.word & PREV_BITS)) };
+        self.used_bytes = self.used_bytes - block.size() + size;
+    }
+}

@@ -1,0 +1,209 @@
+//! Detection: every bad pointer and every corruption is reported with its
+//! address, and a rejected call writes nothing.
+
+use super::{assert_sound, heap};
+use crate::heap::block::{DEBUG, MAGIC};
+use crate::heap::{ArenaSource, Corruption, Heap, HeapError};
+
+/// The bytes of the mapped heap, to show a rejected call wrote nothing.
+fn snapshot(h: &Heap<ArenaSource>) -> Vec<u8> {
+    let base = crate::heap::PageSource::region(h.source()).base.as_ptr();
+    // SAFETY: the mapped bytes of the heap are readable; no allocation is
+    // being written meanwhile.
+    unsafe { core::slice::from_raw_parts(base, h.stats().mapped_bytes) }.to_vec()
+}
+
+/// Frees `ptr` expecting `expected`, and checks nothing was written.
+#[track_caller]
+fn rejected(h: &mut Heap<ArenaSource>, ptr: *mut u8, expected: HeapError) -> String {
+    let before = (snapshot(h), h.stats());
+    assert_eq!(unsafe { h.free(ptr) }, Err(expected));
+    assert_eq!(unsafe { h.realloc(ptr, 64) }, Err(expected), "realloc checks alike");
+    assert!(before == (snapshot(h), h.stats()), "a rejected free wrote to the heap");
+    expected.to_string()
+}
+
+fn addr(p: *mut u8) -> usize {
+    p as usize
+}
+
+#[test]
+fn a_double_free_is_rejected() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    unsafe { h.free(a) }.unwrap();
+    let msg = rejected(&mut h, a, HeapError::DoubleFree { addr: addr(a) });
+    assert!(msg.contains("double free"), "{msg}");
+    assert_sound(&h);
+}
+
+#[test]
+fn a_double_free_after_merging_is_found_by_walking() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let b = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    unsafe { h.free(a) }.unwrap();
+    unsafe { h.free(b) }.unwrap();
+    let msg = rejected(&mut h, b, HeapError::InFreeBlock { addr: addr(b), block: addr(a) - 8 });
+    assert!(msg.contains("double free"), "{msg}");
+}
+
+#[test]
+fn pointers_outside_the_heap_are_rejected() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let mut local = 0u64;
+    let stack = &raw mut local as *mut u8;
+    rejected(&mut h, stack, HeapError::OutsideHeap { addr: addr(stack) });
+    let below = a.wrapping_sub(64);
+    rejected(&mut h, below, HeapError::OutsideHeap { addr: addr(below) });
+    let above = a.wrapping_add(4096);
+    let msg = rejected(&mut h, above, HeapError::OutsideHeap { addr: addr(above) });
+    assert!(msg.contains("not inside the heap"));
+    // Before the first allocation every pointer is outside.
+    let mut empty = heap();
+    assert_eq!(unsafe { empty.free(a) }, Err(HeapError::OutsideHeap { addr: addr(a) }));
+}
+
+#[test]
+fn misaligned_pointers_are_rejected() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    for delta in [1, 4, 7, 12] {
+        let p = a.wrapping_add(delta);
+        rejected(&mut h, p, HeapError::Misaligned { addr: addr(p) });
+    }
+}
+
+#[test]
+fn interior_pointers_are_rejected_with_their_offset() {
+    let mut h = heap();
+    let _first = h.malloc(40).unwrap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let p = a.wrapping_add(24);
+    let msg = rejected(&mut h, p, HeapError::Interior { addr: addr(p), block: addr(a), offset: 24 });
+    assert!(msg.contains("24 bytes into the block at"), "{msg}");
+    let hdr = a.wrapping_sub(8);
+    let msg = rejected(&mut h, hdr, HeapError::Interior { addr: addr(hdr), block: addr(a), offset: -8 });
+    assert!(msg.contains("header"), "{msg}");
+    // A stale header left inside a merged block does not pass for a live one.
+    let b = h.malloc(100).unwrap().as_ptr();
+    let c = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    unsafe { h.free(c) }.unwrap();
+    unsafe { h.free(b) }.unwrap();
+    let big = h.malloc(200).unwrap().as_ptr();
+    assert_eq!(big, b);
+    let offset = (c as usize - b as usize) as isize;
+    rejected(&mut h, c, HeapError::Interior { addr: addr(c), block: addr(b), offset });
+}
+
+#[test]
+fn a_corrupted_header_is_reported_and_the_block_never_reused() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let b = h.malloc(100).unwrap().as_ptr();
+    let c = h.malloc(100).unwrap().as_ptr();
+    let header = b.wrapping_sub(8);
+    unsafe { header.cast::<u32>().write(0x4141_4141) };
+    let corrupted = HeapError::Corrupted { addr: addr(header), what: Corruption::BadMagic { found: 0x4141_4141 } };
+    let msg = rejected(&mut h, b, corrupted);
+    assert!(msg.contains("magic is 0x41414141, expected 0xcafebabe"), "{msg}");
+    // Its neighbour before it is not merged into it: that free is refused too.
+    rejected(&mut h, a, corrupted);
+    assert_eq!(h.check(), Err(corrupted));
+    // The block after it frees fine (it never looks back at a used block).
+    unsafe { h.free(c) }.unwrap();
+    for _ in 0..200 {
+        let p = h.malloc(50).unwrap().as_ptr() as usize;
+        assert!(p + 50 <= addr(header) || p >= addr(b) + 100, "corrupted block handed out");
+    }
+}
+
+#[test]
+fn a_corrupted_size_is_reported() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    unsafe { a.wrapping_sub(4).cast::<u32>().write(0x7FFF_FFF1) };
+    assert!(matches!(
+        unsafe { h.free(a) },
+        Err(HeapError::Corrupted { what: Corruption::BadSize { .. }, .. })
+    ));
+}
+
+#[test]
+fn a_corrupted_free_list_head_is_quarantined_not_followed() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    unsafe { h.free(a) }.unwrap();
+    // A write after free over the free block's header.
+    unsafe { a.wrapping_sub(8).cast::<u32>().write(0) };
+    let err = h.malloc(100).unwrap_err();
+    assert_eq!(err, HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadMagic { found: 0 } });
+    // The next request of that size is served elsewhere.
+    let p = h.malloc(100).unwrap().as_ptr();
+    assert_ne!(p, a);
+    assert!(h.check().is_err(), "the heap stays reported as corrupted");
+}
+
+#[test]
+fn a_garbage_free_list_link_is_not_followed() {
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    unsafe { h.free(a) }.unwrap();
+    unsafe { a.cast::<u32>().write(0x1234_5679) }; // the next-free link
+    let err = h.malloc(100).unwrap_err();
+    assert_eq!(err, HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadLink { link: 0x1234_5679 } });
+    assert_ne!(h.malloc(100).unwrap().as_ptr(), a);
+}
+
+#[test]
+fn the_magic_is_what_the_header_starts_with() {
+    let mut h = heap();
+    let a = h.malloc(1).unwrap().as_ptr();
+    assert_eq!(unsafe { a.wrapping_sub(8).cast::<u32>().read() }, MAGIC);
+}
+
+#[test]
+fn a_write_past_the_end_is_caught_by_the_canary() {
+    if !DEBUG {
+        return;
+    }
+    let mut h = heap();
+    let a = h.malloc(10).unwrap().as_ptr();
+    unsafe { a.add(10).write(0) };
+    let overflow = HeapError::Overflow { block: addr(a), size: 10, at: addr(a) + 10, found: 0 };
+    assert_eq!(h.check(), Err(overflow));
+    let msg = rejected(&mut h, a, overflow);
+    assert!(msg.contains("buffer overflow"), "{msg}");
+    // Undo it and the block frees normally.
+    unsafe { a.add(10).write(crate::heap::block::CANARY) };
+    unsafe { h.free(a) }.unwrap();
+    assert_sound(&h);
+}
+
+#[test]
+fn a_write_after_free_is_caught_by_the_poison() {
+    if !DEBUG {
+        return;
+    }
+    let mut h = heap();
+    let a = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    unsafe { h.free(a) }.unwrap();
+    unsafe { a.add(50).write(1) };
+    let uaf = HeapError::UseAfterFree { block: addr(a), at: addr(a) + 50, found: 1 };
+    assert_eq!(h.check(), Err(uaf));
+    let err = h.malloc(100).unwrap_err();
+    assert_eq!(err, uaf);
+    assert!(err.to_string().contains("use after free"));
+    // The block is quarantined: never handed out, not freeable, heap sound.
+    assert_eq!(h.stats().quarantined_blocks, 1);
+    assert_ne!(h.malloc(100).unwrap().as_ptr(), a);
+    assert_eq!(unsafe { h.free(a) }, Err(HeapError::Quarantined { addr: addr(a) }));
+    assert_sound(&h);
+}

@@ -1,0 +1,54 @@
+//! The shared torture workload on the host: fixed seeds, a seed given by
+//! `HEAP_TORTURE_SEED` (to replay a kernel failure), and a run with the
+//! frame budget of a 4 MiB machine.
+
+use super::{assert_sound, heap, heap_with_frames};
+use crate::heap::torture::{Slot, TortureConfig, torture};
+
+fn replay_seed() -> Option<u64> {
+    let text = std::env::var("HEAP_TORTURE_SEED").ok()?;
+    let text = text.trim();
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    Some(parsed.expect("HEAP_TORTURE_SEED must be a decimal or 0x-hex u64"))
+}
+
+#[test]
+fn torture_fixed_seeds() {
+    for seed in [1, 2, 0xDEAD_BEEF, 0x5EED_0000_0000_0042] {
+        let mut h = heap();
+        let mut slots = [Slot::EMPTY; 128];
+        let cfg = TortureConfig { ops: 4000, check_every: 16, ..TortureConfig::new(seed) };
+        let report = torture(&mut h, &cfg, &mut slots).unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.mallocs + report.callocs + report.aligned > 0 && report.frees > 0);
+        assert_eq!(h.stats().mapped_bytes, 0);
+        assert_sound(&h);
+    }
+}
+
+#[test]
+fn torture_with_four_mebibytes_of_frames() {
+    // About what a 4 MiB machine has left for its heap.
+    let mut h = heap_with_frames(512);
+    let mut slots = [Slot::EMPTY; 256];
+    let cfg = TortureConfig { ops: 6000, max_size: 256 * 1024, ..TortureConfig::new(0x4D1B) };
+    let report = torture(&mut h, &cfg, &mut slots).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.peak_mapped <= 512 * 4096);
+    assert_eq!(h.source().mapped_pages(), 0);
+    assert_sound(&h);
+}
+
+/// `HEAP_TORTURE_SEED=0x... cargo test -p mm torture_replay -- --nocapture`
+#[test]
+fn torture_replay() {
+    let Some(seed) = replay_seed() else { return };
+    let mut h = heap();
+    let mut slots = [Slot::EMPTY; 256];
+    let cfg = TortureConfig { check_every: 1, ..TortureConfig::new(seed) };
+    match torture(&mut h, &cfg, &mut slots) {
+        Ok(report) => println!("seed {seed:#x}: passed: {report:?}"),
+        Err(e) => panic!("{e}"),
+    }
+}

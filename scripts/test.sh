@@ -168,6 +168,10 @@ fault fault::stack_overflow 128M \
   'DOUBLE FAULT' 'CR2\) 0xc0[0-9a-f]{6}: kernel stack guard page' 'diagnosis: kernel stack overflow'
 fault fault::panic 4M \
   'KERNEL PANIC: deliberate panic from the fault::panic scenario at kernel/src/selftest/tests/fault.rs'
+fault fault::kfree_double_free 4M \
+  'KERNEL PANIC: kfree\((0xd[0-9a-f]{7})\): double free of \1: the block is already free'
+fault fault::kfree_foreign_pointer 4M \
+  'KERNEL PANIC: kfree\(0xc0[0-9a-f]{6}\): 0xc0[0-9a-f]{6} is not inside the heap'
 
 # A Multiboot1 loader: the kernel must say so and halt (not reset, not run on).
 wrong_loader() {

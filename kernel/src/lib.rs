@@ -5,6 +5,8 @@
 #![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+extern crate alloc;
+
 pub mod bootinfo;
 pub mod cmdline;
 pub mod console;

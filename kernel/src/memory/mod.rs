@@ -14,6 +14,7 @@
 pub mod boot_info;
 pub mod fixmap;
 pub mod frames;
+pub mod heap;
 pub mod image;
 pub mod space;
 
@@ -118,8 +119,9 @@ pub struct Snapshot {
 
 /// Current memory accounting.
 pub fn snapshot() -> Snapshot {
+    let heap = heap::heap_stats();
     let free_frames = lock().frames.free_count();
-    Snapshot { free_frames, heap_in_use: 0, heap_blocks: 0 }
+    Snapshot { free_frames, heap_in_use: heap.used_bytes, heap_blocks: heap.live_allocations }
 }
 
 fn fatal(what: &str, error: &dyn core::fmt::Display) -> ! {
@@ -153,6 +155,13 @@ pub fn init(info: &BootInfo<'_>) {
     move_console(boot_vga);
     space::enable_write_protect();
     print_accounting(info, &report);
+    let stats = heap::heap_stats();
+    crate::println!(
+        "heap: {} bytes mapped at {} (grows from 0 on demand, up to {} MiB)",
+        stats.mapped_bytes,
+        mm::layout::HEAP_START,
+        (mm::layout::HEAP_END.as_u32() - mm::layout::HEAP_START.as_u32()) >> 20
+    );
 }
 
 /// Maps the VGA text buffer through a kernel virtual range, moves the

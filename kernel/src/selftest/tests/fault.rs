@@ -39,3 +39,25 @@ fn stack_overflow() -> TestResult {
 fn panic() -> TestResult {
     panic!("deliberate panic from the fault::panic scenario");
 }
+
+#[ktest(fault)]
+fn kfree_double_free() -> TestResult {
+    use crate::memory::heap::{kfree, kmalloc};
+    // Neighbours on both sides keep `p` a block of its own after the first free.
+    let (before, p, after) = (kmalloc(32), kmalloc(32), kmalloc(32));
+    // SAFETY: deliberately unsound: the second kfree must be caught and stop the kernel.
+    unsafe {
+        kfree(p);
+        kfree(p);
+    }
+    crate::println!("{before:p} {after:p}");
+    Ok(())
+}
+
+#[ktest(fault)]
+fn kfree_foreign_pointer() -> TestResult {
+    let local = 0u64;
+    // SAFETY: deliberately unsound: a stack address must be refused and stop the kernel.
+    unsafe { crate::memory::heap::kfree(&local as *const u64 as *mut u8) };
+    Ok(())
+}

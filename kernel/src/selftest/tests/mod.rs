@@ -5,5 +5,8 @@ mod boot;
 mod console;
 mod fault;
 mod frames;
+mod heap;
+mod heap_detect;
+mod interrupts;
 mod paging;
 mod vrange;

@@ -137,7 +137,7 @@ impl<'a> BootInfo<'a> {
                 if entry_size != MMAP_ENTRY_SIZE {
                     return Err(BootInfoError::MemoryMapEntrySize { entry_size });
                 }
-                if (size - MIN_MMAP_TAG) % MMAP_ENTRY_SIZE != 0 {
+                if !(size - MIN_MMAP_TAG).is_multiple_of(MMAP_ENTRY_SIZE) {
                     return Err(BootInfoError::MemoryMapSize { size });
                 }
                 has_memory_map = true;

@@ -41,7 +41,7 @@ pub fn init() {
     write(PIC2_DATA, 2); //       and has cascade identity 2
     write(PIC1_DATA, ICW4_8086);
     write(PIC2_DATA, ICW4_8086);
-    write(PIC1_DATA, 0xFF & !(1 << 2)); // all masked but the cascade line
+    write(PIC1_DATA, !(1 << 2)); // all masked but the cascade line
     write(PIC2_DATA, 0xFF);
 }
 

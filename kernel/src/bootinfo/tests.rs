@@ -22,7 +22,7 @@ impl Mbi {
         self.bytes.extend_from_slice(&typ.to_le_bytes());
         self.bytes.extend_from_slice(&size.to_le_bytes());
         self.bytes.extend_from_slice(body);
-        while self.bytes.len() % 8 != 0 {
+        while !self.bytes.len().is_multiple_of(8) {
             self.bytes.push(0);
         }
     }

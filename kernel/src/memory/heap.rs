@@ -75,9 +75,9 @@ unsafe impl PageSource for KernelPages {
                 unmap_pages(memory, offset, i);
                 return Err(MapError::OutOfFrames);
             };
+            let flags = PageTableFlags::WRITABLE;
             // SAFETY: the frame was just allocated, so it is ours alone; the
             // page is in the heap region above the heap's top, unmapped.
-            let flags = PageTableFlags::WRITABLE;
             match unsafe { memory.mapper.map(heap_page(offset, i), frame, flags, &mut memory.frames) } {
                 Ok(flush) => flush.flush(&mut memory.tlb),
                 Err(e) => {

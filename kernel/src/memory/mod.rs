@@ -47,6 +47,9 @@ pub struct Memory {
 
 static MEMORY: Once<IrqMutex<Memory>> = Once::new();
 
+/// The VGA text buffer's mapping, owned for the console.
+static CONSOLE_MAPPING: Once<MappedRange> = Once::new();
+
 /// Locks the memory state.
 ///
 /// # Panics
@@ -175,8 +178,9 @@ fn move_console(boot_vga: VirtAddr) {
         Err(e) => fatal("cannot map the VGA text buffer", &e),
     };
     let new_base = mapped.start().as_mut_ptr::<u16>();
-    // The console keeps using the buffer for the kernel's whole life.
-    core::mem::forget(mapped);
+    // The console uses the buffer for the kernel's whole life; the mapping
+    // is kept here, never unmapped.
+    CONSOLE_MAPPING.call_once(|| mapped);
     {
         let mut console = crate::console::CONSOLE.lock();
         // SAFETY: `new_base` maps the text buffer, writable, from now on.

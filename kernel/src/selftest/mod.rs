@@ -11,6 +11,10 @@
 //! fault or a panic. Those never run in the normal pass; the harness boots
 //! each on its own (`selftest run=fault::NAME`) and checks the report text.
 
+// `Failure` carries its message in a 240-byte buffer on purpose (tests must
+// be able to fail with the heap exhausted), so test results are large.
+#![allow(clippy::result_large_err)]
+
 mod failure;
 
 #[cfg(feature = "selftest")]
@@ -74,10 +78,9 @@ pub fn registry() -> &'static [Test] {
 /// Runs the tests the command line selects and returns how QEMU should exit.
 pub fn run(cmdline: &CommandLine<'_>) -> ExitCode {
     let filter = cmdline.value("run");
-    if let Some(name) = filter {
-        if let Some(scenario) = registry().iter().find(|t| t.kind == Kind::Fault && t.short_name() == name) {
-            return run_fault_scenario(scenario);
-        }
+    let scenario = |name| registry().iter().find(|t| t.kind == Kind::Fault && t.short_name() == name);
+    if let Some(scenario) = filter.and_then(scenario) {
+        return run_fault_scenario(scenario);
     }
     let selected = || {
         registry()

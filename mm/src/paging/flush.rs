@@ -46,6 +46,8 @@ impl Flush {
     /// Invalidates the page's translation on `tlb`.
     pub fn flush(self, tlb: &mut impl Tlb) {
         tlb.flush_page(self.page.start());
+        // Spent: skip the debug-build tripwire in `Drop` (release builds have none).
+        #[allow(clippy::forget_non_drop)]
         core::mem::forget(self);
     }
 
@@ -57,6 +59,8 @@ impl Flush {
     /// flushes the whole TLB (`Tlb::flush_all`) before the page is used
     /// again and before the frame it pointed at is freed or reused.
     pub unsafe fn ignore(self) {
+        // As in `flush`.
+        #[allow(clippy::forget_non_drop)]
         core::mem::forget(self);
     }
 }

@@ -21,6 +21,6 @@ fn println_reaches_the_screen() -> TestResult {
         let cell = unsafe { base.add((row - 1) * WIDTH + i).read_volatile() };
         *byte = cell as u8;
     }
-    ensure!(&text == MARKER.as_bytes(), "screen shows {:?}", core::str::from_utf8(&text));
+    ensure!(text == MARKER.as_bytes(), "screen shows {:?}", core::str::from_utf8(&text));
     Ok(())
 }

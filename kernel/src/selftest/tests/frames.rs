@@ -74,7 +74,7 @@ fn drain_every_frame_and_give_it_back() -> TestResult {
         unsafe { window.as_mut_ptr::<u32>().write_volatile(chain) };
         chain = addr;
         drained += 1;
-        core::mem::forget(frame); // remembered through the chain
+        let _ = frame; // ownership passes to the chain
     }
     let empty = memory.frames.free_count();
 

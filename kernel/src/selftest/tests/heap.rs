@@ -201,7 +201,7 @@ fn every_alignment_up_to_4096() -> TestResult {
     let mut align = 1;
     while align <= 4096 {
         let p = kmalloc_aligned(24, align);
-        ensure!(!p.is_null() && p as usize % align == 0, "align {align}: {p:p}");
+        ensure!(!p.is_null() && (p as usize).is_multiple_of(align), "align {align}: {p:p}");
         // SAFETY: from kmalloc_aligned.
         unsafe { kfree(p) };
         align *= 2;
@@ -289,7 +289,7 @@ fn seeded_torture() -> TestResult {
     let mut slots = SLOTS.lock();
     let report = torture(&mut LockedHeap, &TortureConfig::new(seed), &mut *slots);
     drop(slots);
-    let report = ensure_ok!(report.map_err(|e| TortureFailure(e)), "torture");
+    let report = ensure_ok!(report.map_err(TortureFailure), "torture");
     crate::println!(
         "  {} mallocs, {} callocs, {} aligned, {} reallocs, {} frees, {} checks, {} out of memory, peak {} KiB mapped",
         report.mallocs, report.callocs, report.aligned, report.reallocs, report.frees, report.checks,

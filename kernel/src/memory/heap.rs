@@ -170,6 +170,28 @@ pub fn heap_stats() -> HeapStats {
     HEAP.lock().stats()
 }
 
+/// `HeapStats` as one line for the boot log and the tests.
+#[derive(Debug)]
+pub struct StatsLine(pub HeapStats);
+
+impl core::fmt::Display for StatsLine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let s = &self.0;
+        write!(
+            f,
+            "{} bytes mapped, {} in use, {} free (largest block {}), {} live allocations, \
+             {} pages grown, {} returned",
+            s.mapped_bytes,
+            s.used_bytes,
+            s.free_bytes,
+            s.largest_free,
+            s.live_allocations,
+            s.pages_grown,
+            s.pages_returned
+        )
+    }
+}
+
 /// Walks the whole heap and verifies every invariant.
 pub fn heap_check() -> Result<(), HeapError> {
     HEAP.lock().check()

@@ -158,12 +158,11 @@ pub fn init(info: &BootInfo<'_>) {
     move_console(boot_vga);
     space::enable_write_protect();
     print_accounting(info, &report);
-    let stats = heap::heap_stats();
     crate::println!(
-        "heap: {} bytes mapped at {} (grows from 0 on demand, up to {} MiB)",
-        stats.mapped_bytes,
+        "heap at {}, up to {} MiB, grows from 0 on demand: {}",
         mm::layout::HEAP_START,
-        (mm::layout::HEAP_END.as_u32() - mm::layout::HEAP_START.as_u32()) >> 20
+        (mm::layout::HEAP_END.as_u32() - mm::layout::HEAP_START.as_u32()) >> 20,
+        heap::StatsLine(heap::heap_stats())
     );
 }
 

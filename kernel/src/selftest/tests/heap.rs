@@ -57,10 +57,7 @@ fn kmalloc_64_lands_in_the_heap_region() -> TestResult {
 fn heap_stats_add_up() -> TestResult {
     let p = kmalloc(1000);
     let s = heap_stats();
-    crate::println!(
-        "  heap: {} mapped, {} used, {} free, largest free {}, {} live, {} pages grown, {} returned",
-        s.mapped_bytes, s.used_bytes, s.free_bytes, s.largest_free, s.live_allocations, s.pages_grown, s.pages_returned
-    );
+    crate::println!("  heap: {}", heap::StatsLine(s));
     ensure!(s.used_bytes >= 1000 && s.live_allocations >= 1);
     ensure_eq!(s.quarantined_blocks, 0);
     ensure_eq!(s.mapped_bytes, s.used_bytes + s.free_bytes);

@@ -9,4 +9,5 @@ mod heap;
 mod heap_detect;
 mod interrupts;
 mod paging;
+mod string;
 mod vrange;

@@ -9,6 +9,7 @@ use core::ptr::NonNull;
 
 use super::Heap;
 use super::block::{self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED};
+use super::cache::CACHE_MAX;
 use super::class;
 use super::error::HeapError;
 use super::source::PageSource;
@@ -23,6 +24,12 @@ impl<S: PageSource> Heap<S> {
     #[inline]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
+        if need <= CACHE_MAX
+            && let Some(cached) = self.cache_pop(need, size)
+        {
+            // SAFETY: a payload pointer inside the heap is never null.
+            return cached.map(|p| unsafe { NonNull::new_unchecked(p) });
+        }
         let (off, word) = self.take_free(need, size)?;
         // SAFETY: `take_free` returns an unlisted free block of at least `need` bytes.
         unsafe { Ok(self.carve(off, word, need, size)) }
@@ -88,14 +95,17 @@ impl<S: PageSource> Heap<S> {
     /// `req` is the caller's request, for the error.
     #[inline(always)]
     pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
+        match self.find_class(need) {
+            Some(class) => self.pop_head(class, need),
+            None => self.flush_then_grow(need, req),
+        }
+    }
+
+    /// The list whose first block serves `need` bytes, if any.
+    #[inline(always)]
+    fn find_class(&self, need: u32) -> Option<class::Class> {
         let search = class::at_least(need);
-        let class = if need < class::SMALL {
-            // Every small size has a class of its own: the first fit is exact.
-            match self.lists.find(search) {
-                Some(class) => class,
-                None => return self.grow(need, req),
-            }
-        } else {
+        if need >= class::SMALL {
             // A larger class spans sizes, and the search starts above the
             // request's own class. The first block there is worth one look:
             // taking it keeps the best fit (and a smaller heap) in constant time.
@@ -103,15 +113,25 @@ impl<S: PageSource> Heap<S> {
             let head = self.lists.head(own);
             // SAFETY: a list head is a block inside the heap (see `pop_head`).
             if head != NIL && unsafe { self.size_of(head) } >= need {
-                own
-            } else {
-                match self.lists.find(search) {
-                    Some(class) => class,
-                    None => return self.grow(need, req),
-                }
+                return Some(own);
             }
-        };
-        self.pop_head(class, need)
+        }
+        // Below 256 bytes every size has a class of its own: the first fit is exact.
+        self.lists.find(search)
+    }
+
+    /// Nothing fits: merge the cached blocks back first (the heap never
+    /// grows while cached memory might serve), then grow.
+    #[cold]
+    #[inline(never)]
+    fn flush_then_grow(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
+        if self.cache.blocks != 0 {
+            self.flush_cache()?;
+            if let Some(class) = self.find_class(need) {
+                return self.pop_head(class, need);
+            }
+        }
+        self.grow(need, req)
     }
 
     /// Hands out the front `need` bytes of the unlisted free block at `off`

@@ -7,7 +7,7 @@
 //! error path) an interior pointer or one into a free block.
 
 use super::Heap;
-use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, CACHED, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
 use super::class;
 use super::error::{Corruption, HeapError};
 use super::grow::TRIM_SLACK;
@@ -50,6 +50,28 @@ impl<S: PageSource> Heap<S> {
         let block = self.owned(ptr)?;
         self.check_canary(block)?;
         let next = self.free_after(block.off + block.size())?;
+        // Only a block that would not merge is cached: caching never keeps
+        // free neighbours apart.
+        if next.is_some() || block.word & PREV_FREE != 0 || !self.cache_push(block) {
+            let prev = self.free_before(block)?;
+            self.used_bytes -= block.size();
+            self.live -= 1;
+            // SAFETY: both neighbours and their links were validated, and
+            // nothing was written since.
+            unsafe { self.merge_free(block, prev, next) };
+        }
+        if self.live == 0 && self.mapped != 0 {
+            // The heap holds nothing: give it all back at once.
+            self.empty()?;
+        }
+        Ok(())
+    }
+
+    /// Frees the validated used `block` into the free lists, merging it
+    /// with its free neighbours (validated first: an error writes nothing).
+    #[inline(always)]
+    pub(super) fn free_owned(&mut self, block: Owned) -> Result<(), HeapError> {
+        let next = self.free_after(block.off + block.size())?;
         let prev = self.free_before(block)?;
         self.used_bytes -= block.size();
         self.live -= 1;
@@ -85,21 +107,14 @@ impl<S: PageSource> Heap<S> {
             return;
         }
         let size = hi - lo;
-        let class = class::of(size);
-        let keep_prev = prev.is_some_and(|psize| class::of(psize) == class);
-        let take_next = next.filter(|&nsize| prev.is_some() || class::of(nsize) != class);
         // SAFETY: every offset written is inside `lo..hi` or is the header
         // after it, all inside the heap; list operations use checked links.
         unsafe {
             // Neighbours leave their lists first, while their links are intact.
-            let next_place = match next {
-                Some(_) if take_next.is_none() => Some((self.next_link(end), self.prev_link(end))),
-                _ => None,
-            };
-            if take_next.is_some() {
+            if next.is_some() {
                 self.unlink(end);
             }
-            if prev.is_some() && !keep_prev {
+            if prev.is_some() {
                 self.unlink(lo);
             }
             self.poison_freed(block, lo, hi);
@@ -114,13 +129,7 @@ impl<S: PageSource> Heap<S> {
             if size > MIN_BLOCK {
                 self.wr(hi - 4, size);
             }
-            // The merged block's list place: the previous block's if its class
-            // stays, the next block's if its class stays, else a new one.
-            if let Some((link_next, link_prev)) = next_place {
-                self.replace(off, link_next, link_prev);
-            } else if !keep_prev {
-                self.insert(lo, class);
-            }
+            self.insert(lo, class::of(size));
             // The block after the merge says "previous free" already if it
             // followed the free next block, unless that one was 16 bytes.
             if next.is_none() || next == Some(MIN_BLOCK) {
@@ -138,7 +147,7 @@ impl<S: PageSource> Heap<S> {
             return Err(HeapError::OutsideHeap { addr });
         }
         let rel = rel as u32;
-        if rel % 8 != 0 {
+        if !rel.is_multiple_of(8) {
             return Err(HeapError::Misaligned { addr });
         }
         if rel < HEADER {
@@ -150,11 +159,13 @@ impl<S: PageSource> Heap<S> {
         if magic != MAGIC {
             return Err(self.classify(rel));
         }
-        if word & USED == 0 {
-            return Err(HeapError::DoubleFree { addr });
-        }
-        if word & QUARANTINED != 0 {
-            return Err(HeapError::Quarantined { addr });
+        if word & (USED | CACHED | QUARANTINED) != USED {
+            // Free, or freed into the cache: a double free; or quarantined.
+            return Err(if word & QUARANTINED != 0 {
+                HeapError::Quarantined { addr }
+            } else {
+                HeapError::DoubleFree { addr }
+            });
         }
         if !self.size_ok(off, word & SIZE_MASK) {
             let what = Corruption::BadSize { size: word & SIZE_MASK };

@@ -62,7 +62,7 @@ impl<S: PageSource> Heap<S> {
         let block = self.owned(ptr)?;
         self.check_canary(block)?;
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
-        if ptr.addr() % align == 0 && self.resize_in_place(block, need, size)? {
+        if ptr.addr().is_multiple_of(align) && self.resize_in_place(block, need, size)? {
             // SAFETY: `ptr` is not null (checked above).
             return Ok(unsafe { NonNull::new_unchecked(ptr) });
         }
@@ -148,7 +148,7 @@ impl<S: PageSource> Heap<S> {
         let lo = off - psize;
         let next = self.free_after(off + size)?;
         let total = psize + size + next.unwrap_or(0);
-        if total < need || (lo + HEADER) as usize % align != 0 {
+        if total < need || !((lo + HEADER) as usize).is_multiple_of(align) {
             return Ok(None);
         }
         self.check_poison_taken(lo, psize, psize)?;

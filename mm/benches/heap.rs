@@ -57,17 +57,23 @@ fn replay<A: BenchAlloc>(w: &Workload) -> (f64, usize) {
     (secs, a.peak_pages())
 }
 
-/// Median seconds over `rounds` replays, and the peak pages (the same every round).
-fn measure<A: BenchAlloc>(w: &Workload, rounds: usize) -> (f64, usize) {
-    let mut times = Vec::with_capacity(rounds);
-    let mut peak = 0;
+/// Replays `w` `rounds` times on each allocator, taking turns so that a
+/// slow moment of a shared machine hits all three alike; returns each one's
+/// median seconds and peak pages (the same every round).
+fn measure(w: &Workload, rounds: usize) -> [(f64, usize); 3] {
+    let mut times = [const { Vec::new() }; 3];
+    let mut peaks = [0; 3];
     for _ in 0..rounds {
-        let (secs, pages) = replay::<A>(w);
-        times.push(secs);
-        peak = pages;
+        for (i, run) in [replay::<Kmalloc>, replay::<TalcAlloc>, replay::<Lla>].iter().enumerate() {
+            let (secs, pages) = run(w);
+            times[i].push(secs);
+            peaks[i] = pages;
+        }
     }
-    times.sort_by(f64::total_cmp);
-    (times[rounds / 2], peak)
+    [0, 1, 2].map(|i| {
+        times[i].sort_by(f64::total_cmp);
+        (times[i][rounds / 2], peaks[i])
+    })
 }
 
 /// `HEAP_BENCH_PROFILE=workload:allocator`: replay one pair many times.
@@ -104,7 +110,7 @@ fn main() {
     let all = workloads::all();
     let (mut speed, mut footprint) = (Vec::new(), Vec::new());
     for w in &all {
-        let results = [measure::<Kmalloc>(w, rounds), measure::<TalcAlloc>(w, rounds), measure::<Lla>(w, rounds)];
+        let results = measure(w, rounds);
         let ops = w.ops.len() as f64;
         let talc = results[1];
         let (mut s, mut f) = ([0.0; 3], [0.0; 3]);

@@ -87,7 +87,7 @@ fn all_then_free() -> Workload {
 
 fn vec_growth() -> Workload {
     let mut ops = Vec::new();
-    for _ in 0..500 {
+    for _ in 0..5000 {
         // One buffer doubling 16 B -> 1 MiB, as a Vec does.
         ops.push(Op::Alloc { slot: 0, size: 16 });
         let mut size = 16;

@@ -116,7 +116,7 @@ impl<S: PageSource> Heap<S> {
                 return Some(own);
             }
         }
-        // Below 256 bytes every size has a class of its own: the first fit is exact.
+        // Below `SMALL` every size has a class of its own: the first fit is exact.
         self.lists.find(search)
     }
 

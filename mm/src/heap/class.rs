@@ -9,19 +9,20 @@
 //! any list there always fits: no list is ever walked.
 //!
 //! ```text
-//!   fl 0:  [0,256)      32 classes of   8 bytes  (16, 24, 32, ... 248)
-//!   fl 1:  [256,512)    32 classes of   8 bytes
-//!   fl 2:  [512,1K)     32 classes of  16 bytes
-//!   fl k:  [2^(k+7), 2^(k+8))  32 classes of 2^(k+2) bytes
-//!   fl 22: [2^29]       the whole 512 MiB region in one block
+//!   fl 0:  [0,128)      16 classes of   8 bytes  (16, 24, 32, ... 120)
+//!   fl 1:  [128,256)    16 classes of   8 bytes
+//!   fl 2:  [256,512)    16 classes of  16 bytes
+//!   fl k:  [2^(k+6), 2^(k+7))  16 classes of 2^(k+2) bytes
+//!   fl 23: [2^29]       the whole 512 MiB region in one block
 //! ```
 //!
-//! (With `SL_LOG2 = 5`; docs/kmalloc.md records the measurements that chose it.)
+//! (With `SL_LOG2 = 4`; docs/kmalloc.md records the measurements that chose
+//! it over 3 and 5 and over plain power-of-two lists, `SL_LOG2 = 0`.)
 
 use super::block::{GRAIN, MAX_REGION_LOG2};
 
 /// log2 of the number of second-level classes per first-level range.
-pub const SL_LOG2: u32 = 5;
+pub const SL_LOG2: u32 = 4;
 /// Second-level classes per first-level range.
 pub const SL_COUNT: usize = 1 << SL_LOG2;
 /// Sizes below this have one class per multiple of [`GRAIN`].

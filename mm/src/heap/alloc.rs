@@ -1,9 +1,11 @@
 //! Allocation: `malloc`, `calloc` and `malloc_aligned`.
 //!
-//! A request becomes a block size; the free lists give the first block of
-//! the first non-empty class at or above it (constant time), or the heap
-//! grows at its top. The block found is split: the front is handed out,
-//! a remainder of at least 16 bytes goes back on a free list.
+//! A request becomes a block size. A small size is first looked up in the
+//! small-block cache; otherwise the free lists give the first block of the
+//! first non-empty class at or above it (constant time: no list is
+//! walked); otherwise the cache is merged back and, if still nothing fits,
+//! the heap grows at its top. The block found is split: the front is
+//! handed out, a remainder of at least 16 bytes goes back on a free list.
 
 use core::ptr::NonNull;
 

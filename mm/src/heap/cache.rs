@@ -8,20 +8,23 @@
 //!   counts[size / 8] <= CAP
 //! ```
 //!
-//! A cached block keeps its magic and is `USED | CACHED`: a neighbour never
-//! merges with it, a second free of it is a double free. The cache gives
-//! everything back to the free lists (merging as a plain free would)
-//! before the heap grows, when the last live allocation is freed (so an
-//! empty heap maps 0 bytes) and on `trim`. So the cache never makes the
-//! heap map a page it would not otherwise map; it only delays merging.
+//! Only a block with no free neighbour is cached (one that would merge is
+//! freed normally), so caching never keeps free memory apart. A cached
+//! block keeps its magic and is `USED | CACHED`: a neighbour never merges
+//! with it, a second free of it is a double free. The cache gives its
+//! blocks back to the free lists (merging as a plain free would) before
+//! the heap grows and on `trim`, so it never makes the heap map a page it
+//! would not otherwise map; when the last live allocation is freed the
+//! whole heap, cache included, resets to 0 bytes mapped at once. The cache
+//! holds at most `MAX_BLOCKS` blocks, which bounds the work of one flush.
 //! In debug mode a cached block is poisoned past its link, and checked
 //! when it is handed out again.
 
 use super::Heap;
 use super::block::{CACHED, DEBUG, HEADER, MAGIC, NEXT_AT, NIL, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
 use super::error::{Corruption, HeapError};
-use super::free::Owned;
 use super::source::PageSource;
+use super::validate::Owned;
 
 /// The largest block size cached. See docs/kmalloc.md for the measurement.
 pub(super) const CACHE_MAX: u32 = 1024;

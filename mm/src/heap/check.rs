@@ -16,7 +16,7 @@ use super::block::{CACHED, DEBUG, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINE
 use super::cache::CACHE_MAX;
 use super::class::{self, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
-use super::free::Owned;
+use super::validate::Owned;
 use super::lists::HEAD;
 use super::source::PageSource;
 use super::walk::Walk;

@@ -1,33 +1,22 @@
-//! Freeing: validate the pointer, merge with free neighbours in constant
-//! time, and give whole free pages at the top back.
+//! Freeing: a validated block goes to the small-block cache if it has no
+//! free neighbour, else it merges with its free neighbours in constant time
+//! (boundary tags) and whole free pages at the top go back to the source.
 //!
-//! Every check happens before the first write. A pointer that is not the
-//! payload of a used block is rejected with the reason: outside the heap,
-//! misaligned, a double free, or (found by walking the heap, only on this
-//! error path) an interior pointer or one into a free block.
+//! ```text
+//!   before:  [used][ free P ][ block ][ free N ][used]
+//!   after:   [used][        one free block     ][used]   P's header stays,
+//!                                                        block's and N's are erased
+//! ```
+//!
+//! Every check (see `validate`) happens before the first write.
 
 use super::Heap;
-use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, CACHED, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, PREV_FREE, SIZE_AT};
 use super::class;
-use super::error::{Corruption, HeapError};
+use super::error::HeapError;
+use super::validate::Owned;
 use super::grow::TRIM_SLACK;
 use super::source::PageSource;
-
-/// A used block that a caller handed back, validated.
-#[derive(Clone, Copy)]
-pub(super) struct Owned {
-    /// Offset of its header.
-    pub off: u32,
-    /// Its size word.
-    pub word: u32,
-}
-
-impl Owned {
-    #[inline(always)]
-    pub fn size(self) -> u32 {
-        self.word & SIZE_MASK
-    }
-}
 
 impl<S: PageSource> Heap<S> {
     /// Frees the allocation at `ptr`; null is a no-op. Constant time (plus
@@ -82,10 +71,8 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Turns `block` into a free block merged with its free neighbours
-    /// (`prev` and `next` are their sizes), touching as little as it can:
-    /// a previous block whose size class does not change keeps its list
-    /// place, a next block's list place is taken over when the class stays,
-    /// and the block after the merge is only updated when its bits change.
+    /// (`prev` and `next` are their sizes); the block after the merge is
+    /// only updated when its previous-block bits change.
     ///
     /// # Safety
     ///
@@ -136,103 +123,6 @@ impl<S: PageSource> Heap<S> {
                 self.set_prev_bits(hi, block::prev_bits_for(size));
             }
         }
-    }
-
-    /// Validates that `ptr` is the payload of a used block of this heap.
-    #[inline(always)]
-    pub(super) fn owned(&self, ptr: *mut u8) -> Result<Owned, HeapError> {
-        let addr = ptr.addr();
-        let rel = addr.wrapping_sub(self.base.addr());
-        if rel >= self.mapped as usize {
-            return Err(HeapError::OutsideHeap { addr });
-        }
-        let rel = rel as u32;
-        if !rel.is_multiple_of(8) {
-            return Err(HeapError::Misaligned { addr });
-        }
-        if rel < HEADER {
-            return Err(self.classify(rel));
-        }
-        let off = rel - HEADER;
-        // SAFETY: `off + 8 <= rel < mapped` and `off` is 8-aligned.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
-        if magic != MAGIC {
-            return Err(self.classify(rel));
-        }
-        if word & (USED | CACHED | QUARANTINED) != USED {
-            // Free, or freed into the cache: a double free; or quarantined.
-            return Err(if word & QUARANTINED != 0 {
-                HeapError::Quarantined { addr }
-            } else {
-                HeapError::DoubleFree { addr }
-            });
-        }
-        if !self.size_ok(off, word & SIZE_MASK) {
-            let what = Corruption::BadSize { size: word & SIZE_MASK };
-            return Err(HeapError::Corrupted { addr: self.addr(off), what });
-        }
-        Ok(Owned { off, word })
-    }
-
-    /// If the block at `next` (or the top) is free, its size, after checking
-    /// its header and links.
-    #[inline(always)]
-    pub(super) fn free_after(&self, next: u32) -> Result<Option<u32>, HeapError> {
-        if next == self.mapped {
-            return Ok(None);
-        }
-        // SAFETY: `next` is the end of a validated block below the top, so a
-        // header lies there: blocks tile the heap and the smallest is 16 bytes.
-        let (magic, word) = unsafe { (self.rd(next), self.rd(next + SIZE_AT)) };
-        let corrupt = |what| Err(HeapError::Corrupted { addr: self.addr(next), what });
-        if word & USED != 0 && magic == MAGIC {
-            return Ok(None);
-        }
-        if magic != MAGIC {
-            return corrupt(Corruption::BadMagic { found: magic });
-        }
-        let size = word & SIZE_MASK;
-        if !self.size_ok(next, size) {
-            return corrupt(Corruption::BadSize { size });
-        }
-        // SAFETY: a valid free header of `size` bytes lies at `next`.
-        unsafe { self.check_links(next)? };
-        Ok(Some(size))
-    }
-
-    /// If the block before `block` is free, its size, after checking its
-    /// footer, header and links.
-    #[inline(always)]
-    pub(super) fn free_before(&self, block: Owned) -> Result<Option<u32>, HeapError> {
-        if block.word & PREV_FREE == 0 {
-            return Ok(None);
-        }
-        let off = block.off;
-        let size = if block.word & PREV_MIN != 0 {
-            MIN_BLOCK
-        } else if off >= MIN_BLOCK {
-            // SAFETY: `off - 4` is inside the heap and 4-aligned.
-            unsafe { self.rd(off - 4) }
-        } else {
-            0
-        };
-        let corrupt = |at, what| Err(HeapError::Corrupted { addr: self.addr(at), what });
-        if size < MIN_BLOCK || size % 8 != 0 || size > off {
-            return corrupt(off, Corruption::BadSize { size });
-        }
-        let prev = off - size;
-        // SAFETY: `prev + 16 <= off`: a whole minimum block lies at `prev`.
-        let (magic, word) = unsafe { (self.rd(prev), self.rd(prev + SIZE_AT)) };
-        if magic != MAGIC {
-            return corrupt(prev, Corruption::BadMagic { found: magic });
-        }
-        if word & USED != 0 || word & SIZE_MASK != size {
-            let what = Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK };
-            return corrupt(prev, what);
-        }
-        // SAFETY: a valid free header of `size` bytes lies at `prev`.
-        unsafe { self.check_links(prev)? };
-        Ok(Some(size))
     }
 
     /// Unlinks the free neighbours inside `lo..hi` and erases the headers

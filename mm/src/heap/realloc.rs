@@ -19,7 +19,7 @@ use core::ptr::{self, NonNull};
 use super::Heap;
 use super::block::{self, GRAIN, HEADER, MAX_ALIGN, MIN_BLOCK, PAGE, PREV_BITS, SIZE_AT, USED};
 use super::error::HeapError;
-use super::free::Owned;
+use super::validate::Owned;
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {

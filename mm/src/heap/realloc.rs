@@ -47,6 +47,7 @@ impl<S: PageSource> Heap<S> {
     /// # Safety
     ///
     /// As for [`realloc`](Self::realloc).
+    #[inline]
     pub unsafe fn realloc_aligned(
         &mut self,
         ptr: *mut u8,
@@ -86,6 +87,7 @@ impl<S: PageSource> Heap<S> {
 
     /// Resizes `block` to `need` bytes without moving it, if the next block
     /// or the top of the heap allows. `Ok(false)` if it cannot.
+    #[inline]
     fn resize_in_place(&mut self, block: Owned, need: u32, req: usize) -> Result<bool, HeapError> {
         let (off, size) = (block.off, block.size());
         let end = off + size;
@@ -188,6 +190,7 @@ impl<S: PageSource> Heap<S> {
 
     /// The used `block` now spans `total` bytes; keeps `need` of them and
     /// frees a remainder of at least 16 bytes (or keeps it all).
+    #[inline]
     fn split_used(&mut self, block: Owned, total: u32, need: u32, req: usize) {
         let off = block.off;
         let keep = if total - need >= MIN_BLOCK { need } else { total };

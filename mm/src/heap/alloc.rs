@@ -19,10 +19,13 @@ use super::source::PageSource;
 impl<S: PageSource> Heap<S> {
     /// Allocates at least `size` bytes, 8-byte aligned. `size == 0` is
     /// treated as 1, so success always yields a distinct pointer that can be
-    /// freed. Constant time unless the heap grows. Errors: `TooLarge` if no
-    /// heap could ever hold `size` bytes, `OutOfMemory` if the page source
-    /// refuses, `Corrupted`/`UseAfterFree` if the free block chosen is
-    /// damaged (it is then quarantined). Never panics.
+    /// freed. Constant time, unless nothing fits: then the small-block cache
+    /// is merged back (linear in the cached blocks, at most 4096) and, if
+    /// still nothing fits, the heap grows by one `map` call. Errors:
+    /// `TooLarge` if no heap could ever hold `size` bytes, `OutOfMemory` if
+    /// the region is full or the page source refuses (the heap unchanged),
+    /// `Corrupted`/`UseAfterFree` if the free block chosen is damaged (it is
+    /// then taken out of circulation). Never panics.
     #[inline]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;

@@ -17,7 +17,9 @@ use super::source::PageSource;
 ///
 /// Allocations are at least 8-byte aligned and from 1 byte up to the
 /// region's size; the heap grows by mapping pages when no free block fits
-/// and gives whole free pages at its top back (see `trim`). Not
+/// and gives whole free pages at its top back at once (0 bytes mapped when
+/// nothing is live). It never allocates, never locks and never panics on
+/// bad input: errors are [`HeapError`](super::HeapError) values. Not
 /// thread-safe by itself: the kernel wraps it in an interrupt-saving lock.
 pub struct Heap<S: PageSource> {
     pub(super) source: S,

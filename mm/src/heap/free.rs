@@ -20,7 +20,9 @@ use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {
     /// Frees the allocation at `ptr`; null is a no-op. Constant time (plus
-    /// unmapping, when whole pages at the top become free).
+    /// one `unmap` call when whole pages at the top become free, or when
+    /// the last live allocation goes and the heap returns to 0 bytes).
+    /// A small block with no free neighbour goes to the small-block cache.
     ///
     /// Errors, each returned before anything is written: `OutsideHeap`,
     /// `Misaligned`, `Interior`, `DoubleFree`, `InFreeBlock`, `Quarantined`,

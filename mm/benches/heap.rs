@@ -57,66 +57,35 @@ fn replay<A: BenchAlloc>(w: &Workload) -> (f64, usize) {
     (secs, a.peak_pages())
 }
 
-/// Median seconds over `rounds` replays, and the peak pages (the same every round).
-fn measure<A: BenchAlloc>(w: &Workload, rounds: usize) -> (f64, usize) {
-    let mut times = Vec::with_capacity(rounds);
-    let mut peak = 0;
+/// Replays `w` `rounds` times on each allocator, taking turns so that a
+/// slow moment of a shared machine hits all three alike; returns each one's
+/// median seconds and peak pages (the same every round).
+fn measure(w: &Workload, rounds: usize) -> [(f64, usize); 3] {
+    let mut times = [const { Vec::new() }; 3];
+    let mut peaks = [0; 3];
     for _ in 0..rounds {
-        let (secs, pages) = replay::<A>(w);
-        times.push(secs);
-        peak = pages;
+        for (i, run) in [replay::<Kmalloc>, replay::<TalcAlloc>, replay::<Lla>].iter().enumerate() {
+            let (secs, pages) = run(w);
+            times[i].push(secs);
+            peaks[i] = pages;
+        }
     }
-    times.sort_by(f64::total_cmp);
-    (times[rounds / 2], peak)
+    [0, 1, 2].map(|i| {
+        times[i].sort_by(f64::total_cmp);
+        (times[i][rounds / 2], peaks[i])
+    })
 }
 
 /// `HEAP_BENCH_PROFILE=workload:allocator`: replay one pair many times.
 fn profile(spec: &str) {
     let (name, alloc) = spec.split_once(':').expect("HEAP_BENCH_PROFILE=workload:allocator");
     let all = workloads::all();
-    let w = all.iter().find(|w| w.name == name || name == "phases" || name == "pingpong").expect("no such workload");
+    let w = all.iter().find(|w| w.name == name).expect("no such workload");
     let run = match alloc {
         "kmalloc" => replay::<Kmalloc>,
         "talc" => replay::<TalcAlloc>,
         _ => replay::<Lla>,
     };
-    if name == "pingpong" {
-        fn pp<A: BenchAlloc>() {
-            let mut a = A::new(ARENA);
-            let _x = a.alloc(64);
-            let mut b = a.alloc(64);
-            let _c = a.alloc(64);
-            let t = Instant::now();
-            for _ in 0..10_000_000 {
-                unsafe { a.dealloc(black_box(b), 64) };
-                b = black_box(a.alloc(64));
-            }
-            println!("{}: {:.1} ns per free+malloc", A::NAME, t.elapsed().as_secs_f64() / 1e7 * 1e9);
-        }
-        if alloc == "kmalloc" { pp::<Kmalloc>() } else { pp::<TalcAlloc>() }
-        return;
-    }
-    if name == "phases" {
-        fn phases<A: BenchAlloc>() {
-            let mut rng = mm::heap::torture::SplitMix64::new(3);
-            let sizes: Vec<usize> = (0..5000).map(|_| rng.between(16, 1024)).collect();
-            let mut order: Vec<usize> = (0..5000).collect();
-            for i in (1..5000).rev() { order.swap(i, rng.below(i + 1)); }
-            let (mut ta, mut tf) = (0.0, 0.0);
-            for _ in 0..40 {
-                let mut a = A::new(ARENA);
-                let t = Instant::now();
-                let ptrs: Vec<*mut u8> = sizes.iter().map(|&s| a.alloc(s)).collect();
-                ta += t.elapsed().as_secs_f64();
-                let t = Instant::now();
-                for &i in &order { unsafe { a.dealloc(ptrs[i], sizes[i]) } }
-                tf += t.elapsed().as_secs_f64();
-            }
-            println!("{}: alloc {:.1} ns, free {:.1} ns", A::NAME, ta / 200000.0 * 1e9, tf / 200000.0 * 1e9);
-        }
-        phases::<Kmalloc>(); phases::<TalcAlloc>();
-        return;
-    }
     let secs: f64 = (0..20).map(|_| run(w).0).sum();
     println!("{spec}: {:.2} Mops/s", 20.0 * w.ops.len() as f64 / secs / 1e6);
 }
@@ -141,7 +110,7 @@ fn main() {
     let all = workloads::all();
     let (mut speed, mut footprint) = (Vec::new(), Vec::new());
     for w in &all {
-        let results = [measure::<Kmalloc>(w, rounds), measure::<TalcAlloc>(w, rounds), measure::<Lla>(w, rounds)];
+        let results = measure(w, rounds);
         let ops = w.ops.len() as f64;
         let talc = results[1];
         let (mut s, mut f) = ([0.0; 3], [0.0; 3]);

@@ -65,14 +65,6 @@ impl Drop for Arena {
 /// Our heap, the very code the kernel runs, over the host arena source.
 pub struct Kmalloc(Heap<ArenaSource>);
 
-impl Drop for Kmalloc {
-    fn drop(&mut self) {
-        if std::env::var("HEAP_BENCH_STATS").is_ok() {
-            eprintln!("{:?} map calls {}", self.0.stats(), self.0.source().map_calls());
-        }
-    }
-}
-
 impl BenchAlloc for Kmalloc {
     const NAME: &'static str = "kmalloc";
     fn new(arena: usize) -> Self {

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 const COLORS: [&str; 3] = ["#2b6cb0", "#8a8a8a", "#d69e2e"];
-const PANEL_W: f64 = 560.0;
+const PANEL_W: f64 = 720.0;
 const PANEL_H: f64 = 260.0;
 const LEFT: f64 = 60.0;
 

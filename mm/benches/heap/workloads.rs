@@ -49,7 +49,7 @@ fn log_uniform(rng: &mut SplitMix64) -> u32 {
 }
 
 pub fn all() -> Vec<Workload> {
-    vec![small(), mixed(), all_then_free(), vec_growth(), pinned()]
+    vec![small(), mixed(), all_then_free(), vec_growth(), vec_growth_x4(), pinned()]
 }
 
 fn small() -> Workload {
@@ -87,6 +87,21 @@ fn all_then_free() -> Workload {
 
 fn vec_growth() -> Workload {
     let mut ops = Vec::new();
+    for _ in 0..5000 {
+        // One buffer doubling 16 B -> 1 MiB, as a Vec does.
+        ops.push(Op::Alloc { slot: 0, size: 16 });
+        let mut size = 16;
+        while size < 1024 * 1024 {
+            size *= 2;
+            ops.push(Op::Realloc { slot: 0, size });
+        }
+        ops.push(Op::Free { slot: 0 });
+    }
+    Workload { name: "vec-growth", about: "one buffer doubling 16 B -> 1 MiB by realloc", slots: 1, ops }
+}
+
+fn vec_growth_x4() -> Workload {
+    let mut ops = Vec::new();
     for _ in 0..1000 {
         // Four buffers built side by side, each doubling 16 B -> 128 KiB.
         for slot in 0..4 {
@@ -103,7 +118,7 @@ fn vec_growth() -> Workload {
             ops.push(Op::Free { slot });
         }
     }
-    Workload { name: "vec-growth", about: "4 buffers doubling 16 B -> 128 KiB by realloc, side by side", slots: 4, ops }
+    Workload { name: "vec-growth-x4", about: "4 buffers doubling 16 B -> 128 KiB by realloc, side by side", slots: 4, ops }
 }
 
 fn pinned() -> Workload {
@@ -118,10 +133,10 @@ fn pinned() -> Workload {
             ops.push(Op::Alloc { slot: pin, size: 1024 });
         }
         // Most of the churned blocks die; the pinned one stays.
-        for slot in 0..live.len() {
-            if live[slot] && rng.below(10) < 9 {
+        for (slot, l) in live.iter_mut().enumerate() {
+            if *l && rng.below(10) < 9 {
                 ops.push(Op::Free { slot: slot as u32 });
-                live[slot] = false;
+                *l = false;
             }
         }
     }

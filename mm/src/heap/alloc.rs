@@ -1,14 +1,17 @@
 //! Allocation: `malloc`, `calloc` and `malloc_aligned`.
 //!
-//! A request becomes a block size; the free lists give the first block of
-//! the first non-empty class at or above it (constant time), or the heap
-//! grows at its top. The block found is split: the front is handed out,
-//! a remainder of at least 16 bytes goes back on a free list.
+//! A request becomes a block size. A small size is first looked up in the
+//! small-block cache; otherwise the free lists give the first block of the
+//! first non-empty class at or above it (constant time: no list is
+//! walked); otherwise the cache is merged back and, if still nothing fits,
+//! the heap grows at its top. The block found is split: the front is
+//! handed out, a remainder of at least 16 bytes goes back on a free list.
 
 use core::ptr::NonNull;
 
 use super::Heap;
 use super::block::{self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED};
+use super::cache::CACHE_MAX;
 use super::class;
 use super::error::HeapError;
 use super::source::PageSource;
@@ -16,13 +19,22 @@ use super::source::PageSource;
 impl<S: PageSource> Heap<S> {
     /// Allocates at least `size` bytes, 8-byte aligned. `size == 0` is
     /// treated as 1, so success always yields a distinct pointer that can be
-    /// freed. Constant time unless the heap grows. Errors: `TooLarge` if no
-    /// heap could ever hold `size` bytes, `OutOfMemory` if the page source
-    /// refuses, `Corrupted`/`UseAfterFree` if the free block chosen is
-    /// damaged (it is then quarantined). Never panics.
+    /// freed. Constant time, unless nothing fits: then the small-block cache
+    /// is merged back (linear in the cached blocks, at most 4096) and, if
+    /// still nothing fits, the heap grows by one `map` call. Errors:
+    /// `TooLarge` if no heap could ever hold `size` bytes, `OutOfMemory` if
+    /// the region is full or the page source refuses (the heap unchanged),
+    /// `Corrupted`/`UseAfterFree` if the free block chosen is damaged (it is
+    /// then taken out of circulation). Never panics.
     #[inline]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
+        if need <= CACHE_MAX
+            && let Some(cached) = self.cache_pop(need, size)
+        {
+            // SAFETY: a payload pointer inside the heap is never null.
+            return cached.map(|p| unsafe { NonNull::new_unchecked(p) });
+        }
         let (off, word) = self.take_free(need, size)?;
         // SAFETY: `take_free` returns an unlisted free block of at least `need` bytes.
         unsafe { Ok(self.carve(off, word, need, size)) }
@@ -88,14 +100,17 @@ impl<S: PageSource> Heap<S> {
     /// `req` is the caller's request, for the error.
     #[inline(always)]
     pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
+        match self.find_class(need) {
+            Some(class) => self.pop_head(class, need),
+            None => self.flush_then_grow(need, req),
+        }
+    }
+
+    /// The list whose first block serves `need` bytes, if any.
+    #[inline(always)]
+    fn find_class(&self, need: u32) -> Option<class::Class> {
         let search = class::at_least(need);
-        let class = if need < class::SMALL {
-            // Every small size has a class of its own: the first fit is exact.
-            match self.lists.find(search) {
-                Some(class) => class,
-                None => return self.grow(need, req),
-            }
-        } else {
+        if need >= class::SMALL {
             // A larger class spans sizes, and the search starts above the
             // request's own class. The first block there is worth one look:
             // taking it keeps the best fit (and a smaller heap) in constant time.
@@ -103,15 +118,25 @@ impl<S: PageSource> Heap<S> {
             let head = self.lists.head(own);
             // SAFETY: a list head is a block inside the heap (see `pop_head`).
             if head != NIL && unsafe { self.size_of(head) } >= need {
-                own
-            } else {
-                match self.lists.find(search) {
-                    Some(class) => class,
-                    None => return self.grow(need, req),
-                }
+                return Some(own);
             }
-        };
-        self.pop_head(class, need)
+        }
+        // Below `SMALL` every size has a class of its own: the first fit is exact.
+        self.lists.find(search)
+    }
+
+    /// Nothing fits: merge the cached blocks back first (the heap never
+    /// grows while cached memory might serve), then grow.
+    #[cold]
+    #[inline(never)]
+    fn flush_then_grow(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
+        if self.cache.blocks != 0 {
+            self.flush_cache()?;
+            if let Some(class) = self.find_class(need) {
+                return self.pop_head(class, need);
+            }
+        }
+        self.grow(need, req)
     }
 
     /// Hands out the front `need` bytes of the unlisted free block at `off`

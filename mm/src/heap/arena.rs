@@ -91,6 +91,9 @@ impl ArenaSource {
     /// pages are zero and unmapped pages hold [`UNMAPPED_FILL`] (guarded
     /// arenas only). Returns the offset of the first written byte.
     pub fn verify_untouched(&self) -> Result<(), usize> {
+        if !self.guarded {
+            return Ok(());
+        }
         let last = (self.high_water + 1).min(self.pages.len());
         (0..last).try_for_each(|page| self.verify_page(page))
     }
@@ -98,7 +101,6 @@ impl ArenaSource {
     fn verify_page(&self, page: usize) -> Result<(), usize> {
         let expected = match self.pages[page] {
             State::Mapped => return Ok(()),
-            _ if !self.guarded => return Ok(()),
             State::Never => 0,
             State::Unmapped => UNMAPPED_FILL,
         };
@@ -123,18 +125,22 @@ unsafe impl PageSource for ArenaSource {
 
     fn map(&mut self, offset: usize, pages: usize) -> Result<(), MapError> {
         let first = offset / PAGE as usize;
-        assert!(offset % PAGE as usize == 0 && pages > 0, "heap mapped {pages} pages at {offset:#x}");
+        assert!(offset.is_multiple_of(PAGE as usize) && pages > 0, "heap mapped {pages} pages at {offset:#x}");
         assert!(first + pages <= self.pages.len(), "heap mapped past the end of its region");
         assert!(first == self.mapped, "heap mapped at {offset:#x}, not just above its top");
         if self.frame_limit.is_some_and(|limit| self.mapped + pages > limit) {
             return Err(MapError::OutOfFrames);
         }
-        for page in first..first + pages {
-            assert_ne!(self.pages[page], State::Mapped, "page {page} mapped twice");
-            if let Err(at) = self.verify_page(page) {
-                panic!("unmapped heap memory was written at offset {at:#x}");
+        // Pages are only ever mapped just above the top (asserted above), so a
+        // plain arena needs no per-page work; a guarded one checks each page.
+        if self.guarded {
+            for page in first..first + pages {
+                assert_ne!(self.pages[page], State::Mapped, "page {page} mapped twice");
+                if let Err(at) = self.verify_page(page) {
+                    panic!("unmapped heap memory was written at offset {at:#x}");
+                }
+                self.pages[page] = State::Mapped;
             }
-            self.pages[page] = State::Mapped;
         }
         self.mapped += pages;
         self.peak = self.peak.max(self.mapped);
@@ -145,13 +151,13 @@ unsafe impl PageSource for ArenaSource {
 
     unsafe fn unmap(&mut self, offset: usize, pages: usize) {
         let first = offset / PAGE as usize;
-        assert!(offset % PAGE as usize == 0, "heap unmapped at unaligned {offset:#x}");
+        assert!(offset.is_multiple_of(PAGE as usize), "heap unmapped at unaligned {offset:#x}");
         assert!(first + pages == self.mapped, "heap unmapped pages other than its top ones");
-        for page in first..first + pages {
-            assert_eq!(self.pages[page], State::Mapped, "page {page} unmapped but not mapped");
-            self.pages[page] = State::Unmapped;
-        }
         if self.guarded {
+            for page in first..first + pages {
+                assert_eq!(self.pages[page], State::Mapped, "page {page} unmapped but not mapped");
+                self.pages[page] = State::Unmapped;
+            }
             // SAFETY: the pages lie inside the arena's allocation and the heap
             // promised (unmap's contract) that nothing uses them any more.
             unsafe { self.mem.as_ptr().add(offset).write_bytes(UNMAPPED_FILL, pages * PAGE as usize) };

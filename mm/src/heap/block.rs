@@ -4,13 +4,13 @@
 //! Blocks tile the mapped part of the region exactly, from offset 0 to the
 //! mapped top. Every block starts with an 8-byte header; positions are
 //! offsets from the region's base stored as `u32` (the region is at most
-//! 1 GiB), so the same layout works with 32- and 64-bit pointers.
+//! 512 MiB), so the same layout works with 32- and 64-bit pointers.
 //!
 //! ```text
 //!   used block                        free block, size > 16          free block, size 16
 //!  +0 +------------------------+    +0 +------------------------+    +0 +----------+
 //!     | magic 0xCAFEBABE       |       | magic 0xCAFEBABE       |       | magic    |
-//!  +4 | size | Q | PM | PF | 1 |    +4 | size | 0 | PM | PF | 0 |    +4 | size, 0  |
+//!  +4 |Q C size | PM | PF | 1 |    +4 |0 0 size | PM | PF | 0 |    +4 | size, 0  |
 //!  +8 +------------------------+    +8 +------------------------+    +8 +----------+
 //!     | payload                |       | next free  (u32 offset)|       | next     |
 //!     |  (8-byte aligned)      |   +12 | prev free  (u32 offset)|   +12 | prev     |
@@ -21,8 +21,9 @@
 //!     |  size in the last word]|       | footer: size           |
 //!  s  +------------------------+    s  +------------------------+
 //!
-//!   size word: bits 31    Q  quarantined (corruption seen; never reused)
-//!              bits 30..3    block size in bytes (multiple of 8, >= 16)
+//!   size word: bit  31    Q  quarantined (corruption seen; never reused)
+//!              bit  30    C  cached (freed into the small-block cache)
+//!              bits 29..3    block size in bytes (multiple of 8, >= 16)
 //!              bit  2     PM the previous block is free and 16 bytes long
 //!              bit  1     PF the previous block is free (its footer holds its size)
 //!              bit  0        used
@@ -44,8 +45,9 @@ pub const MIN_BLOCK: u32 = 16;
 pub const MAX_ALIGN: usize = 4096;
 /// The page size the heap grows and shrinks by.
 pub const PAGE: u32 = 4096;
-/// log2 of the largest region the heap manages (1 GiB); offsets and sizes fit in 30 bits.
-pub const MAX_REGION_LOG2: u32 = 30;
+/// log2 of the largest region the heap manages (512 MiB); offsets and
+/// sizes fit in 30 bits, leaving the size word's top two bits for flags.
+pub const MAX_REGION_LOG2: u32 = 29;
 /// The largest region, and so the largest block.
 pub const MAX_REGION: u32 = 1 << MAX_REGION_LOG2;
 
@@ -67,10 +69,12 @@ pub const PREV_FREE: u32 = 1 << 1;
 pub const PREV_MIN: u32 = 1 << 2;
 /// Both previous-block bits.
 pub const PREV_BITS: u32 = PREV_FREE | PREV_MIN;
-/// Size-word bit: the block was taken out of circulation after corruption.
+/// Size-word bit (with `USED`): the block sits in the small-block cache.
+pub const CACHED: u32 = 1 << 30;
+/// Size-word bit (with `USED`): the block was taken out of circulation after corruption.
 pub const QUARANTINED: u32 = 1 << 31;
 /// The size part of a size word.
-pub const SIZE_MASK: u32 = !(USED | PREV_BITS | QUARANTINED);
+pub const SIZE_MASK: u32 = !(USED | PREV_BITS | CACHED | QUARANTINED);
 /// A free-list link that points nowhere. Chosen 8-aligned and 16 below
 /// 2^32, so one test accepts it along with every in-heap block:
 /// `link % 8 == 0 && link.wrapping_add(16) <= mapped`.
@@ -83,10 +87,10 @@ pub const NEXT_AT: u32 = 8;
 /// Offset of the prev-free link in a free block.
 pub const PREV_AT: u32 = 12;
 
-const _: () = assert!(HEADER % GRAIN == 0 && MIN_BLOCK == HEADER + 8);
+const _: () = assert!(HEADER.is_multiple_of(GRAIN) && MIN_BLOCK == HEADER + 8);
 const _: () = assert!(PAGE as usize >= MAX_ALIGN && PAGE.is_power_of_two());
-const _: () = assert!(MAX_REGION & QUARANTINED == 0);
-const _: () = assert!(NIL % GRAIN == 0 && NIL.wrapping_add(MIN_BLOCK) == 0);
+const _: () = assert!(MAX_REGION & (CACHED | QUARANTINED) == 0 && MAX_REGION & SIZE_MASK == MAX_REGION);
+const _: () = assert!(NIL.is_multiple_of(GRAIN) && NIL.wrapping_add(MIN_BLOCK) == 0);
 
 /// The previous-block bits that the block after a free block of `size` bytes carries.
 #[inline(always)]

@@ -9,6 +9,7 @@ use core::fmt;
 use core::ptr;
 
 use super::block::{MAX_REGION, NIL, PAGE};
+use super::cache::Cache;
 use super::lists::FreeLists;
 use super::source::PageSource;
 
@@ -16,20 +17,27 @@ use super::source::PageSource;
 ///
 /// Allocations are at least 8-byte aligned and from 1 byte up to the
 /// region's size; the heap grows by mapping pages when no free block fits
-/// and gives whole free pages at its top back (see `trim`). Not
+/// and gives whole free pages at its top back at once (0 bytes mapped when
+/// nothing is live). It never allocates, never locks and never panics on
+/// bad input: errors are [`HeapError`](super::HeapError) values. Not
 /// thread-safe by itself: the kernel wraps it in an interrupt-saving lock.
 pub struct Heap<S: PageSource> {
     pub(super) source: S,
     /// Start of the region; null until the first page is mapped.
     pub(super) base: *mut u8,
-    /// Usable length of the region in bytes (0 until the first mapping).
+    /// Usable length of the region in bytes: a power of two (0 until the
+    /// first mapping).
     pub(super) limit: u32,
+    /// `limit - 1` without the low two bits: masking a link offset with it
+    /// keeps a write through a corrupted link inside the region.
+    pub(super) link_mask: u32,
     /// Bytes mapped: the blocks tile `0..mapped`.
     pub(super) mapped: u32,
     /// The previous-block bits of the (virtual) header at `mapped`: whether
     /// the last block is free, as the next header would say.
     pub(super) end_prev: u32,
     pub(super) lists: FreeLists,
+    pub(super) cache: Cache,
     /// Bytes in used blocks, headers included (quarantined blocks excluded).
     pub(super) used_bytes: u32,
     pub(super) live: u32,
@@ -54,8 +62,11 @@ pub struct HeapStats {
     pub peak_mapped_bytes: usize,
     /// Bytes in used blocks, headers and rounding included.
     pub used_bytes: usize,
-    /// Bytes in free blocks (mapped minus used minus quarantined).
+    /// Bytes in free blocks (mapped minus used minus quarantined), the
+    /// small-block cache included.
     pub free_bytes: usize,
+    /// Freed small blocks waiting in the small-block cache (counted as free).
+    pub cached_blocks: usize,
     /// Size of the largest free block, header included: a request of up to
     /// `largest_free - 8` bytes (less in debug mode) fits without growing.
     pub largest_free: usize,
@@ -77,9 +88,11 @@ impl<S: PageSource> Heap<S> {
             source,
             base: ptr::null_mut(),
             limit: 0,
+            link_mask: 0,
             mapped: 0,
             end_prev: 0,
             lists: FreeLists::new(),
+            cache: Cache::new(),
             used_bytes: 0,
             live: 0,
             quarantined: 0,
@@ -109,6 +122,7 @@ impl<S: PageSource> Heap<S> {
             used_bytes: self.used_bytes as usize,
             free_bytes: (self.mapped - self.used_bytes - self.quarantined_bytes) as usize,
             largest_free: self.largest_free() as usize,
+            cached_blocks: self.cache.blocks as usize,
             live_allocations: self.live as usize,
             quarantined_blocks: self.quarantined as usize,
             pages_grown: self.pages_grown,
@@ -121,8 +135,10 @@ impl<S: PageSource> Heap<S> {
         if self.base.is_null() {
             let region = self.source.region();
             self.base = region.base.as_ptr();
+            // A power of two, so that a mask keeps any offset inside the region.
             let len = region.len.min(MAX_REGION as usize) as u32;
-            self.limit = len & !(PAGE - 1);
+            self.limit = if len < PAGE { 0 } else { 1 << (31 - len.leading_zeros()) };
+            self.link_mask = self.limit.wrapping_sub(1) & !3;
         }
     }
 

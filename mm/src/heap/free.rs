@@ -1,37 +1,28 @@
-//! Freeing: validate the pointer, merge with free neighbours in constant
-//! time, and give whole free pages at the top back.
+//! Freeing: a validated block goes to the small-block cache if it has no
+//! free neighbour, else it merges with its free neighbours in constant time
+//! (boundary tags) and whole free pages at the top go back to the source.
 //!
-//! Every check happens before the first write. A pointer that is not the
-//! payload of a used block is rejected with the reason: outside the heap,
-//! misaligned, a double free, or (found by walking the heap, only on this
-//! error path) an interior pointer or one into a free block.
+//! ```text
+//!   before:  [used][ free P ][ block ][ free N ][used]
+//!   after:   [used][        one free block     ][used]   P's header stays,
+//!                                                        block's and N's are erased
+//! ```
+//!
+//! Every check (see `validate`) happens before the first write.
 
 use super::Heap;
-use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, PREV_FREE, SIZE_AT};
 use super::class;
-use super::error::{Corruption, HeapError};
+use super::error::HeapError;
+use super::validate::Owned;
 use super::grow::TRIM_SLACK;
 use super::source::PageSource;
 
-/// A used block that a caller handed back, validated.
-#[derive(Clone, Copy)]
-pub(super) struct Owned {
-    /// Offset of its header.
-    pub off: u32,
-    /// Its size word.
-    pub word: u32,
-}
-
-impl Owned {
-    #[inline(always)]
-    pub fn size(self) -> u32 {
-        self.word & SIZE_MASK
-    }
-}
-
 impl<S: PageSource> Heap<S> {
     /// Frees the allocation at `ptr`; null is a no-op. Constant time (plus
-    /// unmapping, when whole pages at the top become free).
+    /// one `unmap` call when whole pages at the top become free, or when
+    /// the last live allocation goes and the heap returns to 0 bytes).
+    /// A small block with no free neighbour goes to the small-block cache.
     ///
     /// Errors, each returned before anything is written: `OutsideHeap`,
     /// `Misaligned`, `Interior`, `DoubleFree`, `InFreeBlock`, `Quarantined`,
@@ -50,6 +41,28 @@ impl<S: PageSource> Heap<S> {
         let block = self.owned(ptr)?;
         self.check_canary(block)?;
         let next = self.free_after(block.off + block.size())?;
+        // Only a block that would not merge is cached: caching never keeps
+        // free neighbours apart.
+        if next.is_some() || block.word & PREV_FREE != 0 || !self.cache_push(block) {
+            let prev = self.free_before(block)?;
+            self.used_bytes -= block.size();
+            self.live -= 1;
+            // SAFETY: both neighbours and their links were validated, and
+            // nothing was written since.
+            unsafe { self.merge_free(block, prev, next) };
+        }
+        if self.live == 0 && self.mapped != 0 {
+            // The heap holds nothing: give it all back at once.
+            self.empty()?;
+        }
+        Ok(())
+    }
+
+    /// Frees the validated used `block` into the free lists, merging it
+    /// with its free neighbours (validated first: an error writes nothing).
+    #[inline(always)]
+    pub(super) fn free_owned(&mut self, block: Owned) -> Result<(), HeapError> {
+        let next = self.free_after(block.off + block.size())?;
         let prev = self.free_before(block)?;
         self.used_bytes -= block.size();
         self.live -= 1;
@@ -60,10 +73,8 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Turns `block` into a free block merged with its free neighbours
-    /// (`prev` and `next` are their sizes), touching as little as it can:
-    /// a previous block whose size class does not change keeps its list
-    /// place, a next block's list place is taken over when the class stays,
-    /// and the block after the merge is only updated when its bits change.
+    /// (`prev` and `next` are their sizes); the block after the merge is
+    /// only updated when its previous-block bits change.
     ///
     /// # Safety
     ///
@@ -85,21 +96,14 @@ impl<S: PageSource> Heap<S> {
             return;
         }
         let size = hi - lo;
-        let class = class::of(size);
-        let keep_prev = prev.is_some_and(|psize| class::of(psize) == class);
-        let take_next = next.filter(|&nsize| prev.is_some() || class::of(nsize) != class);
         // SAFETY: every offset written is inside `lo..hi` or is the header
         // after it, all inside the heap; list operations use checked links.
         unsafe {
             // Neighbours leave their lists first, while their links are intact.
-            let next_place = match next {
-                Some(_) if take_next.is_none() => Some((self.next_link(end), self.prev_link(end))),
-                _ => None,
-            };
-            if take_next.is_some() {
+            if next.is_some() {
                 self.unlink(end);
             }
-            if prev.is_some() && !keep_prev {
+            if prev.is_some() {
                 self.unlink(lo);
             }
             self.poison_freed(block, lo, hi);
@@ -114,114 +118,13 @@ impl<S: PageSource> Heap<S> {
             if size > MIN_BLOCK {
                 self.wr(hi - 4, size);
             }
-            // The merged block's list place: the previous block's if its class
-            // stays, the next block's if its class stays, else a new one.
-            if let Some((link_next, link_prev)) = next_place {
-                self.replace(off, link_next, link_prev);
-            } else if !keep_prev {
-                self.insert(lo, class);
-            }
+            self.insert(lo, class::of(size));
             // The block after the merge says "previous free" already if it
             // followed the free next block, unless that one was 16 bytes.
             if next.is_none() || next == Some(MIN_BLOCK) {
                 self.set_prev_bits(hi, block::prev_bits_for(size));
             }
         }
-    }
-
-    /// Validates that `ptr` is the payload of a used block of this heap.
-    #[inline(always)]
-    pub(super) fn owned(&self, ptr: *mut u8) -> Result<Owned, HeapError> {
-        let addr = ptr.addr();
-        let rel = addr.wrapping_sub(self.base.addr());
-        if rel >= self.mapped as usize {
-            return Err(HeapError::OutsideHeap { addr });
-        }
-        let rel = rel as u32;
-        if rel % 8 != 0 {
-            return Err(HeapError::Misaligned { addr });
-        }
-        if rel < HEADER {
-            return Err(self.classify(rel));
-        }
-        let off = rel - HEADER;
-        // SAFETY: `off + 8 <= rel < mapped` and `off` is 8-aligned.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
-        if magic != MAGIC {
-            return Err(self.classify(rel));
-        }
-        if word & USED == 0 {
-            return Err(HeapError::DoubleFree { addr });
-        }
-        if word & QUARANTINED != 0 {
-            return Err(HeapError::Quarantined { addr });
-        }
-        if !self.size_ok(off, word & SIZE_MASK) {
-            let what = Corruption::BadSize { size: word & SIZE_MASK };
-            return Err(HeapError::Corrupted { addr: self.addr(off), what });
-        }
-        Ok(Owned { off, word })
-    }
-
-    /// If the block at `next` (or the top) is free, its size, after checking
-    /// its header and links.
-    #[inline(always)]
-    pub(super) fn free_after(&self, next: u32) -> Result<Option<u32>, HeapError> {
-        if next == self.mapped {
-            return Ok(None);
-        }
-        // SAFETY: `next` is the end of a validated block below the top, so a
-        // header lies there: blocks tile the heap and the smallest is 16 bytes.
-        let (magic, word) = unsafe { (self.rd(next), self.rd(next + SIZE_AT)) };
-        let corrupt = |what| Err(HeapError::Corrupted { addr: self.addr(next), what });
-        if word & USED != 0 && magic == MAGIC {
-            return Ok(None);
-        }
-        if magic != MAGIC {
-            return corrupt(Corruption::BadMagic { found: magic });
-        }
-        let size = word & SIZE_MASK;
-        if !self.size_ok(next, size) {
-            return corrupt(Corruption::BadSize { size });
-        }
-        // SAFETY: a valid free header of `size` bytes lies at `next`.
-        unsafe { self.check_links(next)? };
-        Ok(Some(size))
-    }
-
-    /// If the block before `block` is free, its size, after checking its
-    /// footer, header and links.
-    #[inline(always)]
-    pub(super) fn free_before(&self, block: Owned) -> Result<Option<u32>, HeapError> {
-        if block.word & PREV_FREE == 0 {
-            return Ok(None);
-        }
-        let off = block.off;
-        let size = if block.word & PREV_MIN != 0 {
-            MIN_BLOCK
-        } else if off >= MIN_BLOCK {
-            // SAFETY: `off - 4` is inside the heap and 4-aligned.
-            unsafe { self.rd(off - 4) }
-        } else {
-            0
-        };
-        let corrupt = |at, what| Err(HeapError::Corrupted { addr: self.addr(at), what });
-        if size < MIN_BLOCK || size % 8 != 0 || size > off {
-            return corrupt(off, Corruption::BadSize { size });
-        }
-        let prev = off - size;
-        // SAFETY: `prev + 16 <= off`: a whole minimum block lies at `prev`.
-        let (magic, word) = unsafe { (self.rd(prev), self.rd(prev + SIZE_AT)) };
-        if magic != MAGIC {
-            return corrupt(prev, Corruption::BadMagic { found: magic });
-        }
-        if word & USED != 0 || word & SIZE_MASK != size {
-            let what = Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK };
-            return corrupt(prev, what);
-        }
-        // SAFETY: a valid free header of `size` bytes lies at `prev`.
-        unsafe { self.check_links(prev)? };
-        Ok(Some(size))
     }
 
     /// Unlinks the free neighbours inside `lo..hi` and erases the headers

@@ -18,7 +18,9 @@
 
 use super::Heap;
 use super::block::{MAGIC, MIN_BLOCK, PAGE, PREV_FREE, PREV_MIN, SIZE_AT, SIZE_MASK, USED};
+use super::cache::Cache;
 use super::error::{Corruption, HeapError};
+use super::lists::FreeLists;
 use super::source::PageSource;
 
 /// Free bytes kept mapped above the last used block when trimming (0: give
@@ -140,9 +142,32 @@ impl<S: PageSource> Heap<S> {
         cut
     }
 
-    /// Gives every whole free page at the top of the heap back now, with no
-    /// slack. Returns the number of pages unmapped.
+    /// Called when no allocation is live: every block is free or cached, so
+    /// the heap resets to empty and unmaps everything in one go instead of
+    /// merging the cached blocks one by one. With quarantined blocks (which
+    /// must stay) it merges the cache back instead.
+    #[cold]
+    pub(super) fn empty(&mut self) -> Result<(), HeapError> {
+        if self.quarantined != 0 {
+            return self.flush_cache();
+        }
+        let pages = (self.mapped / PAGE) as usize;
+        // SAFETY: every page is mapped and holds no live allocation (`live == 0`).
+        unsafe { self.source.unmap(0, pages) };
+        self.pages_returned += pages as u64;
+        self.mapped = 0;
+        self.end_prev = 0;
+        self.used_bytes = 0;
+        self.lists = FreeLists::new();
+        self.cache = Cache::new();
+        Ok(())
+    }
+
+    /// Merges the small-block cache back and gives every whole free page at
+    /// the top of the heap back now, with no slack. Returns the number of
+    /// pages unmapped.
     pub fn trim(&mut self) -> Result<usize, HeapError> {
+        self.flush_cache()?;
         let (start, size) = self.top_free()?;
         if size == 0 {
             return Ok(0);

@@ -19,7 +19,7 @@ impl<S: PageSource> Heap<S> {
     /// `off` is a multiple of 4 and `off + 4 <= self.mapped`.
     #[inline(always)]
     pub(super) unsafe fn rd(&self, off: u32) -> u32 {
-        debug_assert!(off % 4 == 0 && off as u64 + 4 <= self.mapped as u64, "heap read at {off:#x}");
+        debug_assert!(off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64, "heap read at {off:#x}");
         // SAFETY: by the caller the word lies in the mapped part of the
         // region, which the page source keeps readable; `base` is 4 KiB-aligned
         // so the word is aligned. Only raw pointers are used: no reference to
@@ -35,10 +35,24 @@ impl<S: PageSource> Heap<S> {
     /// free memory, never to a live allocation's payload.
     #[inline(always)]
     pub(super) unsafe fn wr(&mut self, off: u32, value: u32) {
-        debug_assert!(off % 4 == 0 && off as u64 + 4 <= self.mapped as u64, "heap write at {off:#x}");
+        debug_assert!(off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64, "heap write at {off:#x}");
         // SAFETY: as in `rd`; the word is writable mapped memory that no
         // allocation owns (caller's contract).
         unsafe { self.base.add(off as usize).cast::<u32>().write(value) }
+    }
+
+    /// Writes a free-list link word at `off`, an offset derived from a link
+    /// that release mode does not check: the offset is masked into the
+    /// region, so even a corrupted link cannot make the heap write outside
+    /// its region (in the kernel, an unmapped page there faults loudly).
+    #[inline(always)]
+    pub(super) fn wr_link(&mut self, off: u32, value: u32) {
+        debug_assert!(off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64, "heap link write at {off:#x}");
+        // SAFETY: `link_mask` is the region's power-of-two length minus one,
+        // 4-aligned, so the word lies inside the region the page source gave
+        // this heap alone (a write to an unmapped part of it faults in the
+        // kernel and is caught by a guarded arena on the host).
+        unsafe { self.base.add((off & self.link_mask) as usize).cast::<u32>().write(value) }
     }
 
     /// A pointer to the byte at `off` (for copies, fills and payloads).
@@ -92,11 +106,11 @@ impl<S: PageSource> Heap<S> {
     #[inline(always)]
     pub(super) fn link_ok(&self, link: u32) -> bool {
         // NIL + 16 wraps to 0 (see `NIL`); no in-heap offset wraps.
-        link % 8 == 0 && link.wrapping_add(MIN_BLOCK) <= self.mapped
+        link.is_multiple_of(8) && link.wrapping_add(MIN_BLOCK) <= self.mapped
     }
 
     /// Whether `size` (a size word masked with `SIZE_MASK`, so a multiple
-    /// of 8 below 2^31) can be the size of a block at `off` (below 2^30).
+    /// of 8 below 2^30) can be the size of a block at `off` (below 2^29).
     #[inline(always)]
     pub(super) fn size_ok(&self, off: u32, size: u32) -> bool {
         size >= MIN_BLOCK && off + size <= self.mapped

@@ -10,7 +10,8 @@
 //!
 //! Files: [`block`] (layout and size rounding), [`class`] (size classes),
 //! `lists` (free lists and bitmaps), `memory` (raw word access), `alloc`,
-//! `free`, `realloc`, `grow` (the operations), `check` and `walk`
+//! `free`, `realloc`, `grow` (the operations), `validate` (pointers handed
+//! back), `cache` (small-block cache), `check` and `walk`
 //! (verification), `poison` (debug mode), [`source`] and [`arena`] (where
 //! pages come from), [`error`], [`torture`] (the shared random workload).
 
@@ -21,6 +22,7 @@ pub mod source;
 pub mod torture;
 
 mod alloc;
+mod cache;
 mod check;
 mod core;
 mod free;
@@ -29,6 +31,7 @@ mod lists;
 mod memory;
 mod poison;
 mod realloc;
+mod validate;
 mod walk;
 
 #[cfg(not(target_os = "none"))]

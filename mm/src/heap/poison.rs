@@ -19,7 +19,7 @@
 use super::Heap;
 use super::block::{CANARY, DEBUG, HEADER, MIN_BLOCK, POISON, QUARANTINED, SIZE_AT, USED};
 use super::error::{Corruption, HeapError};
-use super::free::Owned;
+use super::validate::Owned;
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {

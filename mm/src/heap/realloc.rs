@@ -19,7 +19,7 @@ use core::ptr::{self, NonNull};
 use super::Heap;
 use super::block::{self, GRAIN, HEADER, MAX_ALIGN, MIN_BLOCK, PAGE, PREV_BITS, SIZE_AT, USED};
 use super::error::HeapError;
-use super::free::Owned;
+use super::validate::Owned;
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {
@@ -47,6 +47,7 @@ impl<S: PageSource> Heap<S> {
     /// # Safety
     ///
     /// As for [`realloc`](Self::realloc).
+    #[inline]
     pub unsafe fn realloc_aligned(
         &mut self,
         ptr: *mut u8,
@@ -62,7 +63,7 @@ impl<S: PageSource> Heap<S> {
         let block = self.owned(ptr)?;
         self.check_canary(block)?;
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
-        if ptr.addr() % align == 0 && self.resize_in_place(block, need, size)? {
+        if ptr.addr().is_multiple_of(align) && self.resize_in_place(block, need, size)? {
             // SAFETY: `ptr` is not null (checked above).
             return Ok(unsafe { NonNull::new_unchecked(ptr) });
         }
@@ -86,6 +87,7 @@ impl<S: PageSource> Heap<S> {
 
     /// Resizes `block` to `need` bytes without moving it, if the next block
     /// or the top of the heap allows. `Ok(false)` if it cannot.
+    #[inline]
     fn resize_in_place(&mut self, block: Owned, need: u32, req: usize) -> Result<bool, HeapError> {
         let (off, size) = (block.off, block.size());
         let end = off + size;
@@ -148,7 +150,7 @@ impl<S: PageSource> Heap<S> {
         let lo = off - psize;
         let next = self.free_after(off + size)?;
         let total = psize + size + next.unwrap_or(0);
-        if total < need || (lo + HEADER) as usize % align != 0 {
+        if total < need || !((lo + HEADER) as usize).is_multiple_of(align) {
             return Ok(None);
         }
         self.check_poison_taken(lo, psize, psize)?;
@@ -188,6 +190,7 @@ impl<S: PageSource> Heap<S> {
 
     /// The used `block` now spans `total` bytes; keeps `need` of them and
     /// frees a remainder of at least 16 bytes (or keeps it all).
+    #[inline]
     fn split_used(&mut self, block: Owned, total: u32, need: u32, req: usize) {
         let off = block.off;
         let keep = if total - need >= MIN_BLOCK { need } else { total };

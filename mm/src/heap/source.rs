@@ -16,7 +16,7 @@ use core::ptr::NonNull;
 pub struct HeapRegion {
     /// First byte of the region; 4 KiB-aligned.
     pub base: NonNull<u8>,
-    /// Length in bytes; a multiple of 4 KiB. The heap uses at most 1 GiB of it.
+    /// Length in bytes; a multiple of 4 KiB. The heap uses at most 512 MiB of it.
     pub len: usize,
 }
 

@@ -90,10 +90,11 @@ fn small_blocks_pack_pages_tightly() {
 
 #[test]
 fn free_merges_with_both_neighbours() {
+    // Above the small-block cache's sizes, a free merges at once.
     let mut h = heap();
-    let a = h.malloc(100).unwrap().as_ptr();
-    let b = h.malloc(200).unwrap().as_ptr();
-    let c = h.malloc(300).unwrap().as_ptr();
+    let a = h.malloc(1100).unwrap().as_ptr();
+    let b = h.malloc(1200).unwrap().as_ptr();
+    let c = h.malloc(1300).unwrap().as_ptr();
     let pin = h.malloc(16).unwrap().as_ptr();
     unsafe { h.free(a) }.unwrap();
     unsafe { h.free(c) }.unwrap();
@@ -102,7 +103,7 @@ fn free_merges_with_both_neighbours() {
     assert_sound(&h);
     // One free block now spans a, b and c: a request for all of it fits
     // exactly where a was, without growing.
-    let whole = block_of(100) + block_of(200) + block_of(300);
+    let whole = block_of(1100) + block_of(1200) + block_of(1300);
     let mapped = h.stats().mapped_bytes;
     assert!(h.stats().largest_free >= whole);
     let d = h.malloc(whole - 8 - crate::heap::block::DEBUG_TRAILER as usize).unwrap().as_ptr();

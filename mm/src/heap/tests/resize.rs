@@ -33,7 +33,7 @@ fn shrinking_stays_in_place_and_frees_the_tail() {
 fn growing_takes_the_free_next_block() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
-    let b = h.malloc(500).unwrap().as_ptr();
+    let b = h.malloc(1500).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
     fill(a, 100, 3);
     unsafe { h.free(b) }.unwrap();
@@ -44,7 +44,7 @@ fn growing_takes_the_free_next_block() {
     assert_eq!(h.stats().mapped_bytes, mapped);
     assert_sound(&h);
     // Exactly all of it, too.
-    let all = block_of(100) + block_of(500) - 8 - crate::heap::block::DEBUG_TRAILER as usize;
+    let all = block_of(100) + block_of(1500) - 8 - crate::heap::block::DEBUG_TRAILER as usize;
     assert_eq!(unsafe { h.realloc(a, all) }.unwrap().as_ptr(), a);
     assert_sound(&h);
 }

@@ -12,9 +12,11 @@
 
 mod rng;
 mod run;
+mod types;
 
 pub use rng::SplitMix64;
-pub use run::{Failure, Slot, TortureConfig, TortureError, TortureReport, torture};
+pub use run::torture;
+pub use types::{Failure, Slot, TortureConfig, TortureError, TortureReport};
 
 use core::ptr::NonNull;
 

@@ -78,6 +78,7 @@ fn print_boot_info(info: &BootInfo<'_>) {
     println!("memory map:");
     println!("  {:>18}  {:>18}  {:>10}  type", "start", "end", "size");
     let mut usable = 0u64;
+    let mut above_4g = 0u64;
     for region in info.memory_map() {
         let end = region.start.saturating_add(region.len);
         println!(
@@ -89,9 +90,13 @@ fn print_boot_info(info: &BootInfo<'_>) {
         );
         if region.kind == 1 {
             usable += region.len;
+            above_4g += end.saturating_sub(region.start.max(1 << 32));
         }
     }
     println!("usable memory: {} KiB ({} MiB)", usable / 1024, usable >> 20);
+    if above_4g > 0 {
+        println!("  of which {} MiB above 4 GiB, out of reach without PAE: not used", above_4g >> 20);
+    }
 }
 
 /// Ends the kernel: in a self-test boot, leaves QEMU with `code`; otherwise

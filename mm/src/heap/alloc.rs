@@ -3,9 +3,10 @@
 //! A request becomes a block size. A small size is first looked up in the
 //! small-block cache; otherwise the free lists give the first block of the
 //! first non-empty class at or above it (constant time: no list is
-//! walked); otherwise the cache is merged back and, if still nothing fits,
-//! the heap grows at its top. The block found is split: the front is
-//! handed out, a remainder of at least 16 bytes goes back on a free list.
+//! walked); otherwise it is carved from the top chunk (`top.rs`), which
+//! grows when too small (after the cache has been merged back). The block
+//! found is split: the front is handed out, a remainder of at least 16
+//! bytes goes back on a free list, or stays the top chunk.
 
 use core::ptr::NonNull;
 
@@ -96,19 +97,20 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Finds a free block of at least `need` bytes, takes it off its list
-    /// and returns `(offset, size word)`; grows the heap if none is free.
-    /// `req` is the caller's request, for the error.
+    /// (or detaches the top chunk) and returns `(offset, size word)`; grows
+    /// the heap if nothing is free. `req` is the caller's request, for the
+    /// error.
     #[inline(always)]
     pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
         match self.find_class(need) {
             Some(class) => self.pop_head(class, need),
-            None => self.flush_then_grow(need, req),
+            None => self.take_top(need, req),
         }
     }
 
     /// The list whose first block serves `need` bytes, if any.
     #[inline(always)]
-    fn find_class(&self, need: u32) -> Option<class::Class> {
+    pub(super) fn find_class(&self, need: u32) -> Option<class::Class> {
         let search = class::at_least(need);
         if need >= class::SMALL {
             // A larger class spans sizes, and the search starts above the
@@ -125,28 +127,14 @@ impl<S: PageSource> Heap<S> {
         self.lists.find(search)
     }
 
-    /// Nothing fits: merge the cached blocks back first (the heap never
-    /// grows while cached memory might serve), then grow.
-    #[cold]
-    #[inline(never)]
-    fn flush_then_grow(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
-        if self.cache.blocks != 0 {
-            self.flush_cache()?;
-            if let Some(class) = self.find_class(need) {
-                return self.pop_head(class, need);
-            }
-        }
-        self.grow(need, req)
-    }
-
     /// Hands out the front `need` bytes of the unlisted free block at `off`
     /// (size word `word`) and returns the payload; a remainder of at least
-    /// 16 bytes becomes a free block.
+    /// 16 bytes becomes a free block, or the top chunk if it reaches the top.
     ///
     /// # Safety
     ///
-    /// The block at `off` is free, off every list, valid, and at least
-    /// `need` bytes; `req` bytes fit in `need`.
+    /// The block at `off` is free, off every list (a detached top chunk
+    /// included), valid, and at least `need` bytes; `req` bytes fit in `need`.
     #[inline(always)]
     pub(super) unsafe fn carve(&mut self, off: u32, word: u32, need: u32, req: usize) -> NonNull<u8> {
         let size = word & SIZE_MASK;
@@ -157,9 +145,13 @@ impl<S: PageSource> Heap<S> {
             // one handed out) is used. The block after it already follows a
             // free block: only a 16-byte remainder changes what it must say.
             unsafe {
-                self.place_free(off + need, rest);
-                if rest == MIN_BLOCK {
-                    self.set_prev_bits(off + size, block::prev_bits_for(rest));
+                if off + size == self.mapped {
+                    self.place_top(off + need);
+                } else {
+                    self.place_free(off + need, rest);
+                    if rest == MIN_BLOCK {
+                        self.set_prev_bits(off + size, block::prev_bits_for(rest));
+                    }
                 }
             }
             need

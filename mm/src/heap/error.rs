@@ -76,6 +76,8 @@ pub enum Corruption {
     Trailer { size: u32 },
     /// A statistics counter disagrees with the heap.
     Counter { name: &'static str, recorded: u32, counted: u32 },
+    /// The top chunk breaks one of its invariants (`why` says which).
+    Top { why: &'static str },
 }
 
 impl fmt::Display for HeapError {
@@ -164,6 +166,7 @@ impl fmt::Display for Corruption {
             Counter { name, recorded, counted } => {
                 write!(f, "counter {name} says {recorded} but the heap holds {counted}")
             }
+            Top { why } => write!(f, "top chunk: {why}"),
         }
     }
 }

@@ -66,12 +66,14 @@ impl<S: PageSource> Heap<S> {
         Ok(Owned { off, word })
     }
 
-    /// If the block at `next` (or the top) is free, its size, after checking
-    /// its header and links.
+    /// If the block at `next` is free, its size, after checking its header
+    /// and links; if `next` is the top chunk, its size (0 if it is empty),
+    /// after checking its header. `None` if the block at `next` is used.
     #[inline(always)]
     pub(super) fn free_after(&self, next: u32) -> Result<Option<u32>, HeapError> {
-        if next == self.mapped {
-            return Ok(None);
+        if next == self.top {
+            self.top_ok()?;
+            return Ok(Some(self.top_size()));
         }
         // SAFETY: `next` is the end of a validated block below the top, so a
         // header lies there: blocks tile the heap and the smallest is 16 bytes.

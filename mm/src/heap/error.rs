@@ -23,8 +23,12 @@ pub enum HeapError {
     BadAlignment { align: usize },
     /// The page source refused more pages, or the region is full.
     OutOfMemory { size: usize },
-    /// The pointer is not inside the mapped part of the heap.
+    /// The pointer is not inside the heap's region at all.
     OutsideHeap { addr: usize },
+    /// The pointer is inside the heap's region but at or above its mapped
+    /// top `top`: memory the heap gave back (a double free or a stale
+    /// pointer to a block whose pages were returned) or never handed out.
+    AboveTop { addr: usize, top: usize },
     /// The pointer is inside the heap but not 8-byte aligned, so the heap
     /// never returned it.
     Misaligned { addr: usize },
@@ -93,6 +97,10 @@ impl fmt::Display for HeapError {
             }
             OutOfMemory { size } => write!(f, "out of memory allocating {size} bytes"),
             OutsideHeap { addr } => write!(f, "{addr:#x} is not inside the heap"),
+            AboveTop { addr, top } => write!(
+                f,
+                "{addr:#x} is above the heap's top ({top:#x}): memory the heap gave back, or never handed out (a double free or a stale pointer?)"
+            ),
             Misaligned { addr } => {
                 write!(f, "{addr:#x} is not 8-byte aligned: not a pointer the heap returned")
             }

@@ -36,7 +36,7 @@ impl<S: PageSource> Heap<S> {
         let addr = ptr.addr();
         let rel = addr.wrapping_sub(self.base.addr());
         if rel >= self.mapped as usize {
-            return Err(HeapError::OutsideHeap { addr });
+            return Err(self.outside(addr));
         }
         let rel = rel as u32;
         if !rel.is_multiple_of(8) {
@@ -64,6 +64,20 @@ impl<S: PageSource> Heap<S> {
             return Err(HeapError::Corrupted { addr: self.addr(off), what });
         }
         Ok(Owned { off, word })
+    }
+
+    /// Says why a pointer at or above the mapped top is not the heap's: above
+    /// the top but inside the region, or outside the region altogether.
+    #[cold]
+    #[inline(never)]
+    fn outside(&self, addr: usize) -> HeapError {
+        let region = self.source.region();
+        let base = region.base.as_ptr().addr();
+        if addr.wrapping_sub(base) < region.len {
+            HeapError::AboveTop { addr, top: base + self.mapped as usize }
+        } else {
+            HeapError::OutsideHeap { addr }
+        }
     }
 
     /// If the block at `next` is free, its size, after checking its header

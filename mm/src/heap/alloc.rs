@@ -27,7 +27,7 @@ impl<S: PageSource> Heap<S> {
     /// the region is full or the page source refuses (the heap unchanged),
     /// `Corrupted`/`UseAfterFree` if the free block chosen is damaged (it is
     /// then taken out of circulation). Never panics.
-    #[inline]
+    #[inline(always)]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
         if need <= CACHE_MAX
@@ -110,20 +110,19 @@ impl<S: PageSource> Heap<S> {
 
     /// The list whose first block serves `need` bytes, if any.
     #[inline(always)]
-    pub(super) fn find_class(&self, need: u32) -> Option<class::Class> {
-        let search = class::at_least(need);
-        if need >= class::SMALL {
-            // A larger class spans sizes, and the search starts above the
-            // request's own class. The first block there is worth one look:
-            // taking it keeps the best fit (and a smaller heap) in constant time.
-            let own = class::of(need);
-            let head = self.lists.head(own);
+    pub(super) fn find_class(&self, need: u32) -> Option<usize> {
+        let (own, search) = class::search(need);
+        if own != search {
+            // `need` lies inside its class (which spans sizes), and the
+            // search starts above it. The first block of its own class is
+            // worth one look: taking it keeps the best fit (and a smaller
+            // heap) in constant time.
+            let head = self.lists.head_at(own);
             // SAFETY: a list head is a block inside the heap (see `pop_head`).
             if head != NIL && unsafe { self.size_of(head) } >= need {
                 return Some(own);
             }
         }
-        // Below `SMALL` every size has a class of its own: the first fit is exact.
         self.lists.find(search)
     }
 
@@ -203,7 +202,7 @@ impl<S: PageSource> Heap<S> {
             if size > MIN_BLOCK {
                 self.wr(off + size - 4, size);
             }
-            self.insert(off, class::of(size));
+            self.insert(off, class::index_of(size));
         }
     }
 }

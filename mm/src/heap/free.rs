@@ -34,7 +34,7 @@ impl<S: PageSource> Heap<S> {
     ///
     /// If `ptr` is an allocation of this heap, nothing uses its memory
     /// after this call. (Any other value is detected and rejected.)
-    #[inline]
+    #[inline(always)]
     pub unsafe fn free(&mut self, ptr: *mut u8) -> Result<(), HeapError> {
         if ptr.is_null() {
             return Ok(());
@@ -57,6 +57,18 @@ impl<S: PageSource> Heap<S> {
             self.empty()?;
         }
         Ok(())
+    }
+
+    /// [`free`](Self::free), not inlined: for the callers off the hot path
+    /// (realloc when it moves a block), which need no copy of their own.
+    ///
+    /// # Safety
+    ///
+    /// As for `free`.
+    #[inline(never)]
+    pub(super) unsafe fn free_outlined(&mut self, ptr: *mut u8) -> Result<(), HeapError> {
+        // SAFETY: by the caller.
+        unsafe { self.free(ptr) }
     }
 
     /// Frees the validated used `block` into the free lists, merging it
@@ -115,7 +127,7 @@ impl<S: PageSource> Heap<S> {
             if size > MIN_BLOCK {
                 self.wr(hi - 4, size);
             }
-            self.insert(lo, class::of(size));
+            self.insert(lo, class::index_of(size));
             // The block after the merge says "previous free" already if it
             // followed the free next block, unless that one was 16 bytes.
             if next.is_none() || next == Some(MIN_BLOCK) {

@@ -81,7 +81,7 @@ impl<S: PageSource> Heap<S> {
         unsafe { ptr::copy_nonoverlapping(ptr, new.as_ptr(), keep) };
         // SAFETY: `ptr` is a used block of this heap whose contents now live
         // at `new`; the caller stops using `ptr`.
-        unsafe { self.free(ptr)? };
+        unsafe { self.free_outlined(ptr)? };
         Ok(new)
     }
 

@@ -6,8 +6,8 @@
 //! ```text
 //!   0                                     top                     mapped
 //!   [used][free][used] ........... [used][ MAGIC | size  (free)   ]|
-//!                                        ^ malloc carves here when no listed block fits,
-//!                                          and maps pages below `mapped` when it is too small
+//!                                        ^ malloc carves here when no listed block fits or
+//!                                          this fits tighter, and maps pages when too small
 //!                                        ^ a free of the block just below merges into it
 //!                                        ^ realloc of that block moves the boundary
 //!                                        whole free pages at its end are unmapped at once

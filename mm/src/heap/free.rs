@@ -13,7 +13,7 @@
 //! Every check (see `validate`) happens before the first write.
 
 use super::Heap;
-use super::block::{self, DEBUG, HEADER, MAGIC, MIN_BLOCK, PREV_FREE, SIZE_AT};
+use super::block::{self, DEBUG, HEADER, MIN_BLOCK, PREV_FREE, SIZE_AT};
 use super::class;
 use super::error::HeapError;
 use super::validate::Owned;
@@ -52,7 +52,7 @@ impl<S: PageSource> Heap<S> {
             // nothing was written since.
             unsafe { self.merge_free(block, prev, next) };
         }
-        if self.live == 0 && self.mapped != 0 {
+        if self.live == 0 {
             // The heap holds nothing: give it all back at once.
             self.empty()?;
         }
@@ -99,6 +99,7 @@ impl<S: PageSource> Heap<S> {
         let (off, end) = (block.off, block.off + block.size());
         let lo = off - prev.unwrap_or(0);
         let hi = end + next.unwrap_or(0);
+        let size = hi - lo;
         // SAFETY: every offset written is inside `lo..hi` or is the header
         // after it, all inside the heap; list operations use checked links.
         unsafe {
@@ -121,8 +122,8 @@ impl<S: PageSource> Heap<S> {
                 self.erase(end);
             }
             self.poison_freed(block, lo, hi);
-            let size = hi - lo;
-            self.wr(lo, MAGIC);
+            // The magic at `lo` is there: the block's own or the previous
+            // block's, both validated.
             self.wr(lo + SIZE_AT, size);
             if size > MIN_BLOCK {
                 self.wr(hi - 4, size);

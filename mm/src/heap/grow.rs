@@ -52,9 +52,13 @@ impl<S: PageSource> Heap<S> {
     /// Called when no allocation is live: every block is free or cached, so
     /// the heap resets to empty and unmaps everything in one go instead of
     /// merging the cached blocks one by one. With quarantined blocks (which
-    /// must stay) it merges the cache back instead.
+    /// must stay) it merges the cache back instead. Nothing to do if the
+    /// last free gave every page back already.
     #[cold]
     pub(super) fn empty(&mut self) -> Result<(), HeapError> {
+        if self.mapped == 0 {
+            return Ok(());
+        }
         if self.quarantined != 0 {
             return self.flush_cache();
         }

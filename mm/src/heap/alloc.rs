@@ -27,7 +27,8 @@ impl<S: PageSource> Heap<S> {
     /// `TooLarge` if no heap could ever hold `size` bytes, `OutOfMemory` if
     /// the region is full or the page source refuses (the heap unchanged),
     /// `Corrupted`/`UseAfterFree` if the free block chosen is damaged (it is
-    /// then taken out of circulation). Never panics.
+    /// then taken out of circulation). Never panics. Always inlined into its
+    /// caller, like [`free`](Self::free).
     #[inline(always)]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;

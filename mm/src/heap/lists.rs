@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   fl_map  (u32)      bit f set <=> sl_map[f] != 0
-//!   sl_map[f] (u32)    bit s set <=> heads[f*32 + s] != NIL
+//!   sl_map[f] (u32)    bit s set <=> heads[f*16 + s] != NIL
 //!   heads[i]           offset of the first free block of class i
 //!
 //!   heads[i] ---> +--------+ next  +--------+ next
@@ -12,7 +12,8 @@
 //!            prev +--------+  prev +--------+
 //! ```
 //!
-//! Finding a non-empty list at or above a class is two `trailing_zeros`.
+//! Finding a non-empty list at or above a class is two `trailing_zeros`;
+//! the hot paths name lists by index (`class::search`, `class::index_of`).
 //! Links are `u32` offsets. The first block's prev link is not NIL but the
 //! marker `HEAD | i` naming its list head, so unlinking never recomputes a
 //! size class. Every link read from memory is bounds-checked before it is

@@ -5,7 +5,8 @@
 //! ```text
 //!   shrink:              [ block |tail]      -> tail freed (merged with a free next)
 //!   grow into next:      [ block ][ free  ]  -> block takes what it needs of it
-//!   grow at the top:     [ block ][free?]|   -> map the missing pages, take them
+//!   at the top chunk:    [ block ][ top ]|   -> the boundary moves, either way;
+//!                                               growing maps the pages it lacks
 //!   otherwise:           allocate elsewhere, copy, free the old block
 //!   out of memory:       [ free ][ block ]   -> slide the data down into the
 //!                                               free block before it

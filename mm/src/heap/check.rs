@@ -3,8 +3,9 @@
 //!
 //! The walk checks that the blocks tile `0..mapped` exactly with valid
 //! headers, that every header's previous-block bits describe its
-//! neighbour, that no two free blocks touch, that footers repeat sizes, and
-//! (debug mode) canaries and poison. The lists are then walked: every entry
+//! neighbour, that no two free blocks touch, that footers repeat sizes,
+//! that the top chunk is where the heap says, ends at the top and is the
+//! only free block there, and (debug mode) canaries and poison. The lists are then walked: every entry
 //! must be a free block of the list's class with links that point back, and
 //! every bitmap bit must match its list. The multiset of free blocks on the
 //! lists must equal the free blocks of the walk: equal counts and equal sums
@@ -12,7 +13,7 @@
 //! collide in a 64-bit mix to slip through).
 
 use super::Heap;
-use super::block::{CACHED, DEBUG, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED, prev_bits_for};
+use super::block::{CACHED, DEBUG, HEADER, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED, prev_bits_for};
 use super::cache::CACHE_MAX;
 use super::class::{self, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
@@ -72,8 +73,13 @@ impl<S: PageSource> Heap<S> {
 
     /// Walks the blocks and checks each against its neighbour.
     fn check_blocks(&self) -> Result<Tally, HeapError> {
+        let top_error = |why| Err(HeapError::Corrupted { addr: self.addr(self.top), what: Corruption::Top { why } });
+        if self.top > self.mapped || !self.top.is_multiple_of(8) {
+            return top_error("its offset is not inside the heap");
+        }
         let mut tally = Tally::default();
         let mut prev_free: Option<u32> = None;
+        let mut met_top = false;
         let mut walk = Walk::new();
         while let Some(seen) = walk.next(self) {
             let seen = seen?;
@@ -106,6 +112,23 @@ impl<S: PageSource> Heap<S> {
             if seen.word & QUARANTINED != 0 {
                 return corrupt(Corruption::BadSize { size: seen.word });
             }
+            if off == self.top {
+                if seen.word != size {
+                    return top_error("its size word has flag bits");
+                }
+                if off + size != self.mapped {
+                    return top_error("it does not end at the heap's top");
+                }
+                if DEBUG {
+                    self.check_free_interior(off, off + HEADER, off + size)?;
+                }
+                met_top = true;
+                prev_free = Some(size);
+                continue;
+            }
+            if off + size == self.mapped {
+                return corrupt(Corruption::Top { why: "a free block other than it ends at the heap's top" });
+            }
             if size > MIN_BLOCK {
                 // SAFETY: the walk validated that the block lies inside the heap.
                 let footer = unsafe { self.rd(off + size - 4) };
@@ -125,10 +148,8 @@ impl<S: PageSource> Heap<S> {
             tally.free_hash = tally.free_hash.wrapping_add(mix(off));
             prev_free = Some(size);
         }
-        let expected = prev_free.map_or(0, prev_bits_for);
-        if self.end_prev != expected {
-            let what = Corruption::PrevBits { found: self.end_prev, expected };
-            return Err(HeapError::Corrupted { addr: self.addr(self.mapped), what });
+        if self.top != self.mapped && !met_top {
+            return top_error("no block starts where it should");
         }
         Ok(tally)
     }
@@ -182,6 +203,9 @@ impl<S: PageSource> Heap<S> {
                     let (magic, word, prev, next) = unsafe {
                         (self.rd(off), self.rd(off + SIZE_AT), self.prev_link(off), self.next_link(off))
                     };
+                    if off == self.top && off != self.mapped {
+                        return Err(bad(Corruption::Top { why: "it is on a free list" }));
+                    }
                     if magic != super::block::MAGIC {
                         return Err(bad(Corruption::BadMagic { found: magic }));
                     }

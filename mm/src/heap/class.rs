@@ -36,20 +36,23 @@ const _: () = assert!(SMALL.is_power_of_two() && SL_COUNT <= 32 && FL_COUNT <= 3
 /// A (first level, second level) pair naming one free list.
 pub type Class = (usize, usize);
 
-/// The class of a free block of `size` bytes (a multiple of 8, at least 16,
-/// at most 512 MiB). Branch-free: below `SMALL` the "power of two" is taken
-/// as `SMALL / 2`, which makes the first level 0 and the shift 3.
+/// The list index (`fl * SL_COUNT + sl`, see [`index`]) of a free block of
+/// `size` bytes (a multiple of 8, at least 16, at most 512 MiB).
+///
+/// One `leading_zeros`, no branch. With `log2` the highest bit of
+/// `size | SMALL` (so at least `SMALL_LOG2`), `size >> (log2 - SL_LOG2)`
+/// is the second level plus `SL_COUNT`, which is where the first level's
+/// count starts; below `2 * SMALL` the shift is 3 and every multiple of 8
+/// gets a list of its own, fl 0 below `SMALL` and fl 1 above.
 #[inline(always)]
-pub const fn of(size: u32) -> Class {
-    let log2 = 31 - (size | (SMALL - 1)).leading_zeros();
-    let shift = shift_for(log2);
-    ((log2 + 1 - SMALL_LOG2) as usize, ((size >> shift) as usize) & (SL_COUNT - 1))
+pub const fn index_of(size: u32) -> usize {
+    search(size).0
 }
 
-/// How far a size with highest bit `log2` is shifted to give its second level.
+/// The class of a free block of `size` bytes (as for [`index_of`]).
 #[inline(always)]
-const fn shift_for(log2: u32) -> u32 {
-    (if log2 > SMALL_LOG2 { log2 } else { SMALL_LOG2 }) - SL_LOG2
+pub const fn of(size: u32) -> Class {
+    from_index(index_of(size))
 }
 
 /// The lowest class all of whose blocks are at least `size` bytes: `size`
@@ -57,10 +60,21 @@ const fn shift_for(log2: u32) -> u32 {
 /// [`FL_COUNT`], meaning no list can serve the request without a walk.
 #[inline(always)]
 pub const fn at_least(size: u32) -> Class {
-    let log2 = 31 - (size | (SMALL - 1)).leading_zeros();
-    // `size` is at most 512 MiB + 4 KiB, so adding less than a class width
-    // cannot overflow.
-    of(size + (1 << shift_for(log2)) - 1)
+    from_index(search(size).1)
+}
+
+/// For a request of `size` bytes (a multiple of 8, at least 16): the index
+/// of its own class, and of the lowest class all of whose blocks fit it.
+/// They are equal when `size` is its class's lower bound; otherwise the
+/// search starts at the next class, which in index order is always the
+/// next index (after `(fl, SL_COUNT - 1)` comes `(fl + 1, 0)`).
+#[inline(always)]
+pub const fn search(size: u32) -> (usize, usize) {
+    let log2 = 31 - (size | SMALL).leading_zeros();
+    let shift = log2 - SL_LOG2;
+    let own = (((log2 - SMALL_LOG2) << SL_LOG2) + (size >> shift)) as usize;
+    let inside = size & ((1 << shift) - 1) != 0;
+    (own, own + inside as usize)
 }
 
 /// The single index of a class: `fl * SL_COUNT + sl`.
@@ -107,6 +121,11 @@ mod tests {
             assert!(c.0 < FL_COUNT && c.1 < SL_COUNT, "class of {size}");
             assert!(lower_bound(c) <= size, "size {size} below its class {c:?}");
             let s = at_least(size);
+            // One class up unless `size` is a class boundary: the old
+            // definition, rounding up by a class width less one.
+            let width = 1 << ((31 - (size | SMALL).leading_zeros()) - SL_LOG2);
+            assert_eq!(s, of(size + width - 1), "search class of {size}");
+            assert_eq!(search(size).0, index(c));
             // Everything in the search class is at least `size` ...
             assert!(s.0 >= FL_COUNT || lower_bound(s) >= size, "search class of {size}");
             // ... and the search class is the very next one that guarantees it.

@@ -33,9 +33,9 @@ pub struct Heap<S: PageSource> {
     pub(super) link_mask: u32,
     /// Bytes mapped: the blocks tile `0..mapped`.
     pub(super) mapped: u32,
-    /// The previous-block bits of the (virtual) header at `mapped`: whether
-    /// the last block is free, as the next header would say.
-    pub(super) end_prev: u32,
+    /// Start of the top chunk, the free block `top..mapped` that no list
+    /// holds (`top == mapped`: no top chunk). See `top.rs`.
+    pub(super) top: u32,
     pub(super) lists: FreeLists,
     pub(super) cache: Cache,
     /// Bytes in used blocks, headers included (quarantined blocks excluded).
@@ -90,7 +90,7 @@ impl<S: PageSource> Heap<S> {
             limit: 0,
             link_mask: 0,
             mapped: 0,
-            end_prev: 0,
+            top: 0,
             lists: FreeLists::new(),
             cache: Cache::new(),
             used_bytes: 0,
@@ -114,7 +114,7 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Counters and sizes. Constant time except `largest_free`, which looks
-    /// at the blocks of the highest non-empty free list only.
+    /// at the top chunk and the blocks of the highest non-empty free list only.
     pub fn stats(&self) -> HeapStats {
         HeapStats {
             mapped_bytes: self.mapped as usize,
@@ -148,10 +148,11 @@ impl<S: PageSource> Heap<S> {
         self.base.addr() + off as usize
     }
 
-    /// The largest free block: the biggest in the highest non-empty list.
+    /// The largest free block: the top chunk or the biggest block in the
+    /// highest non-empty list.
     fn largest_free(&self) -> u32 {
-        let Some(class) = self.lists.highest() else { return 0 };
-        let mut best = 0;
+        let mut best = self.top_size();
+        let Some(class) = self.lists.highest() else { return best };
         let mut off = self.lists.head(class);
         // Bounded by the number of free blocks even if a link were broken.
         let mut budget = self.mapped / super::block::MIN_BLOCK;
@@ -173,6 +174,7 @@ impl<S: PageSource> fmt::Debug for Heap<S> {
         f.debug_struct("Heap")
             .field("base", &self.base)
             .field("mapped", &self.mapped)
+            .field("top", &self.top)
             .field("used_bytes", &self.used_bytes)
             .field("live", &self.live)
             .finish_non_exhaustive()

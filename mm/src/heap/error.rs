@@ -23,8 +23,12 @@ pub enum HeapError {
     BadAlignment { align: usize },
     /// The page source refused more pages, or the region is full.
     OutOfMemory { size: usize },
-    /// The pointer is not inside the mapped part of the heap.
+    /// The pointer is not inside the heap's region at all.
     OutsideHeap { addr: usize },
+    /// The pointer is inside the heap's region but at or above its mapped
+    /// top `top`: memory the heap gave back (a double free or a stale
+    /// pointer to a block whose pages were returned) or never handed out.
+    AboveTop { addr: usize, top: usize },
     /// The pointer is inside the heap but not 8-byte aligned, so the heap
     /// never returned it.
     Misaligned { addr: usize },
@@ -76,6 +80,8 @@ pub enum Corruption {
     Trailer { size: u32 },
     /// A statistics counter disagrees with the heap.
     Counter { name: &'static str, recorded: u32, counted: u32 },
+    /// The top chunk breaks one of its invariants (`why` says which).
+    Top { why: &'static str },
 }
 
 impl fmt::Display for HeapError {
@@ -91,6 +97,10 @@ impl fmt::Display for HeapError {
             }
             OutOfMemory { size } => write!(f, "out of memory allocating {size} bytes"),
             OutsideHeap { addr } => write!(f, "{addr:#x} is not inside the heap"),
+            AboveTop { addr, top } => write!(
+                f,
+                "{addr:#x} is above the heap's top ({top:#x}): memory the heap gave back, or never handed out (a double free or a stale pointer?)"
+            ),
             Misaligned { addr } => {
                 write!(f, "{addr:#x} is not 8-byte aligned: not a pointer the heap returned")
             }
@@ -164,6 +174,7 @@ impl fmt::Display for Corruption {
             Counter { name, recorded, counted } => {
                 write!(f, "counter {name} says {recorded} but the heap holds {counted}")
             }
+            Top { why } => write!(f, "top chunk: {why}"),
         }
     }
 }

@@ -3,25 +3,26 @@
 //! ```text
 //!   region base                                      mapped           limit
 //!   |<-------------- blocks tile 0..mapped --------->|<--- unmapped --->|
-//!   [used][free][used]..........[used][free top block]
-//!                                     ^ grow: map pages here, merge them
-//!                                       into the free top block (if any)
-//!                                     ^ shrink: when the top block is free,
-//!                                       unmap the whole pages it covers
+//!   [used][free][used]..........[used][ top chunk   ]
+//!                                     ^ grow: map pages here, add them to
+//!                                       the top chunk
+//!                                     ^ shrink: unmap the whole free pages
+//!                                       of the top chunk
 //! ```
 //!
-//! Growth maps exactly the pages a request still lacks after the free top
-//! block, all at once (all-or-nothing: the page source maps everything or
-//! nothing, and the heap changes nothing before it has said yes). Shrinking
-//! never leaves a free sliver below 16 bytes; when the whole heap is free
-//! it goes back to 0 bytes mapped.
+//! Growth maps exactly the pages a request still lacks after the top chunk,
+//! all at once (all-or-nothing: the page source maps everything or nothing,
+//! and the heap changes nothing before it has said yes). Shrinking never
+//! leaves a top chunk below 16 bytes; when nothing is live the heap goes
+//! back to 0 bytes mapped. The top chunk itself lives in `top.rs`.
 
 use super::Heap;
-use super::block::{MAGIC, MIN_BLOCK, PAGE, PREV_FREE, PREV_MIN, SIZE_AT, SIZE_MASK, USED};
 use super::cache::Cache;
-use super::error::{Corruption, HeapError};
+use super::error::HeapError;
 use super::lists::FreeLists;
 use super::source::PageSource;
+use super::block::PAGE;
+use super::top::trim_cut;
 
 /// Free bytes kept mapped above the last used block when trimming (0: give
 /// every whole free page back at once). See docs/kmalloc.md for the
@@ -29,40 +30,6 @@ use super::source::PageSource;
 pub(super) const TRIM_SLACK: u32 = 0;
 
 impl<S: PageSource> Heap<S> {
-    /// Grows the heap until a free block of at least `need` bytes ends at
-    /// its top, and returns that block `(offset, size word)`, unlisted.
-    /// `OutOfMemory` (with the heap unchanged) if the region is full or the
-    /// source refuses.
-    #[cold]
-    #[inline(never)]
-    pub(super) fn grow(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
-        self.init_region();
-        let (start, have) = self.top_free()?;
-        if have < need {
-            let bytes = (need - have).next_multiple_of(PAGE);
-            let old_top = self.mapped;
-            self.extend(bytes, req)?;
-            if have > MIN_BLOCK {
-                // The old top block's footer ends up inside the new block.
-                self.poison(old_top - 4, 4);
-            }
-        }
-        if have > 0 {
-            // SAFETY: `top_free` checked the top block's header and links.
-            unsafe { self.unlink(start) };
-        }
-        let size = self.mapped - start;
-        // SAFETY: `start..mapped` is mapped free memory no list holds; the block
-        // before it is used (a free top block's predecessor always is).
-        unsafe {
-            self.wr(start, MAGIC);
-            self.wr(start + SIZE_AT, size);
-        }
-        // An unlisted free block, but a free block: the top says so.
-        self.end_prev = super::block::prev_bits_for(size);
-        Ok((start, size))
-    }
-
     /// Maps `bytes` (a multiple of 4 KiB) more at the top. Changes nothing
     /// on failure.
     pub(super) fn extend(&mut self, bytes: u32, req: usize) -> Result<(), HeapError> {
@@ -82,72 +49,16 @@ impl<S: PageSource> Heap<S> {
         Ok(())
     }
 
-    /// The free block at the top, validated: `(offset, size)`, or
-    /// `(mapped, 0)` when the last block is used or the heap is empty.
-    pub(super) fn top_free(&self) -> Result<(u32, u32), HeapError> {
-        let top = self.mapped;
-        if self.end_prev & PREV_FREE == 0 {
-            return Ok((top, 0));
-        }
-        let size = if self.end_prev & PREV_MIN != 0 {
-            MIN_BLOCK
-        } else if top >= MIN_BLOCK {
-            // SAFETY: `top - 4` is a mapped word.
-            unsafe { self.rd(top - 4) }
-        } else {
-            0
-        };
-        let corrupt = |at, what| Err(HeapError::Corrupted { addr: self.addr(at), what });
-        if size < MIN_BLOCK || size % 8 != 0 || size > top {
-            return corrupt(top - 4, Corruption::BadSize { size });
-        }
-        let start = top - size;
-        // SAFETY: a whole minimum block lies at `start` inside the heap.
-        let (magic, word) = unsafe { (self.rd(start), self.rd(start + SIZE_AT)) };
-        if magic != MAGIC {
-            return corrupt(start, Corruption::BadMagic { found: magic });
-        }
-        if word & USED != 0 || word & SIZE_MASK != size {
-            return corrupt(start, Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK });
-        }
-        // SAFETY: a valid free header of `size` bytes lies at `start`.
-        unsafe { self.check_links(start)? };
-        Ok((start, size))
-    }
-
-    /// The free range `lo..mapped` is about to become the top block: unmaps
-    /// the whole pages of it above `lo + slack` and returns the new top.
-    /// Never leaves a block below 16 bytes; if `lo == 0` everything goes.
-    #[cold]
-    pub(super) fn trim_top(&mut self, lo: u32, slack: u32) -> u32 {
-        let cut = if lo == 0 {
-            0
-        } else {
-            let cut = (lo + slack).next_multiple_of(PAGE);
-            if cut > lo && cut - lo < MIN_BLOCK { cut + PAGE } else { cut }
-        };
-        if cut >= self.mapped {
-            return self.mapped;
-        }
-        let pages = ((self.mapped - cut) / PAGE) as usize;
-        // SAFETY: the pages `cut..mapped` were mapped by `extend` and are
-        // free memory (caller): no allocation lies in them.
-        unsafe { self.source.unmap(cut as usize, pages) };
-        self.mapped = cut;
-        self.pages_returned += pages as u64;
-        if cut == lo {
-            // The block before `lo` is used (or there is none).
-            self.end_prev = 0;
-        }
-        cut
-    }
-
     /// Called when no allocation is live: every block is free or cached, so
     /// the heap resets to empty and unmaps everything in one go instead of
     /// merging the cached blocks one by one. With quarantined blocks (which
-    /// must stay) it merges the cache back instead.
+    /// must stay) it merges the cache back instead. Nothing to do if the
+    /// last free gave every page back already.
     #[cold]
     pub(super) fn empty(&mut self) -> Result<(), HeapError> {
+        if self.mapped == 0 {
+            return Ok(());
+        }
         if self.quarantined != 0 {
             return self.flush_cache();
         }
@@ -156,7 +67,7 @@ impl<S: PageSource> Heap<S> {
         unsafe { self.source.unmap(0, pages) };
         self.pages_returned += pages as u64;
         self.mapped = 0;
-        self.end_prev = 0;
+        self.top = 0;
         self.used_bytes = 0;
         self.lists = FreeLists::new();
         self.cache = Cache::new();
@@ -168,18 +79,14 @@ impl<S: PageSource> Heap<S> {
     /// pages unmapped.
     pub fn trim(&mut self) -> Result<usize, HeapError> {
         self.flush_cache()?;
-        let (start, size) = self.top_free()?;
-        if size == 0 {
-            return Ok(0);
-        }
+        self.top_ok()?;
         let before = self.pages_returned;
-        // SAFETY: `top_free` validated the block and its links.
-        unsafe { self.unlink(start) };
-        let hi = self.trim_top(start, 0);
-        if start < hi {
-            // SAFETY: `start..hi` is still mapped free memory, no list holds
-            // it, at least 16 bytes; the block before it is used.
-            unsafe { self.write_free(start, hi - start) };
+        let top = self.top;
+        if trim_cut(top, 0) < self.mapped {
+            self.unmap_above(trim_cut(top, 0));
+            // SAFETY: `top..mapped` is what is left of the top chunk: free,
+            // unlisted, empty or at least 16 bytes, after a used block.
+            unsafe { self.place_top(top) };
         }
         Ok((self.pages_returned - before) as usize)
     }

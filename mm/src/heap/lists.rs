@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   fl_map  (u32)      bit f set <=> sl_map[f] != 0
-//!   sl_map[f] (u32)    bit s set <=> heads[f*32 + s] != NIL
+//!   sl_map[f] (u32)    bit s set <=> heads[f*16 + s] != NIL
 //!   heads[i]           offset of the first free block of class i
 //!
 //!   heads[i] ---> +--------+ next  +--------+ next
@@ -12,7 +12,8 @@
 //!            prev +--------+  prev +--------+
 //! ```
 //!
-//! Finding a non-empty list at or above a class is two `trailing_zeros`.
+//! Finding a non-empty list at or above a class is two `trailing_zeros`;
+//! the hot paths name lists by index (`class::search`, `class::index_of`).
 //! Links are `u32` offsets. The first block's prev link is not NIL but the
 //! marker `HEAD | i` naming its list head, so unlinking never recomputes a
 //! size class. Every link read from memory is bounds-checked before it is
@@ -82,15 +83,16 @@ impl FreeLists {
         }
     }
 
-    /// The first non-empty list at or above `(fl, sl)` in size order.
+    /// The first non-empty list at or above list `i` in size order.
     #[inline(always)]
-    pub(super) fn find(&self, (fl, sl): Class) -> Option<Class> {
+    pub(super) fn find(&self, i: usize) -> Option<usize> {
+        let (fl, sl) = class::from_index(i);
         if fl >= FL_COUNT {
             return None;
         }
         let here = self.sl_map[fl] & (u32::MAX << sl);
         if here != 0 {
-            return Some((fl, here.trailing_zeros() as usize));
+            return Some(class::index((fl, here.trailing_zeros() as usize)));
         }
         // `fl + 1 <= FL_COUNT <= 32`; a shift by 32 would overflow, so use u64.
         let above = (self.fl_map as u64 & (u64::MAX << (fl + 1))) as u32;
@@ -98,7 +100,7 @@ impl FreeLists {
             return None;
         }
         let fl = above.trailing_zeros() as usize;
-        Some((fl, self.sl_map[fl].trailing_zeros() as usize))
+        Some(class::index((fl, self.sl_map[fl].trailing_zeros() as usize)))
     }
 
     /// The highest non-empty list.
@@ -118,8 +120,8 @@ impl FreeLists {
 
     /// Drops a whole list whose head cannot be trusted: its blocks leave
     /// circulation rather than have garbage links followed.
-    pub(super) fn drop_list(&mut self, class: Class) {
-        self.pop_to(class::index(class), NIL);
+    pub(super) fn drop_list(&mut self, i: usize) {
+        self.pop_to(i, NIL);
     }
 }
 
@@ -131,14 +133,13 @@ impl<S: PageSource> Heap<S> {
         if link & HEAD != 0 { ((link & !HEAD) as usize) < LISTS } else { self.link_ok(link) && link != NIL }
     }
 
-    /// Puts the free block at `off` at the head of list `class`.
+    /// Puts the free block at `off` at the head of list `i`.
     ///
     /// # Safety
     ///
-    /// A free block whose size belongs to `class`, with a valid header, lies at `off`.
+    /// A free block whose size belongs to list `i`, with a valid header, lies at `off`.
     #[inline(always)]
-    pub(super) unsafe fn insert(&mut self, off: u32, class: Class) {
-        let i = class::index(class);
+    pub(super) unsafe fn insert(&mut self, off: u32, i: usize) {
         let old = self.lists.push_head(i, off);
         // SAFETY: the block at `off` is at least a minimum block (caller), so
         // both link words are inside it; `old` is NIL or a listed free block.
@@ -210,47 +211,56 @@ impl<S: PageSource> Heap<S> {
             if next != NIL {
                 self.wr_link(next + PREV_AT, prev);
             }
-            if prev & HEAD != 0 {
-                self.lists.pop_to(((prev & !HEAD) as usize) % LISTS, next);
-            } else {
+            if prev & HEAD == 0 {
                 self.wr_link(prev + NEXT_AT, next);
+            } else {
+                // A marker naming no list is garbage that release mode did
+                // not check: nothing is written for it.
+                let i = (prev & !HEAD) as usize;
+                if i < LISTS {
+                    self.lists.pop_to(i, next);
+                }
             }
         }
     }
 
-    /// Validates the head of list `class` for a request of `need` bytes,
-    /// takes it off the list and returns `(offset, size word)`. A head with
-    /// a broken header or links is reported and its whole list dropped from
+    /// Validates the head of list `i` for a request of `need` bytes, takes
+    /// it off the list and returns `(offset, size word)`. A head with a
+    /// broken header or links is reported and its whole list dropped from
     /// circulation rather than followed.
     #[inline(always)]
-    pub(super) fn pop_head(&mut self, class: Class, need: u32) -> Result<(u32, u32), HeapError> {
-        let off = self.lists.head(class);
+    pub(super) fn pop_head(&mut self, i: usize, need: u32) -> Result<(u32, u32), HeapError> {
+        let off = self.lists.head_at(i);
         // SAFETY: heads are only ever set to blocks inside the heap or to
         // links that passed `link_ok`, and this list is non-empty.
         let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
         let size = word & SIZE_MASK;
         if magic != MAGIC || word & USED != 0 || !self.size_ok(off, size) || size < need {
-            return Err(self.drop_corrupt_list(class, off, magic, word));
+            return Err(self.drop_corrupt_list(i, off, magic, word));
         }
         // The next block becomes the head: its link must be sound, and this
         // block must say it is the head of this list.
         // SAFETY: the header is valid and the block lies inside the heap.
         let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
-        let sound = self.link_ok(next) && prev == HEAD | class::index(class) as u32;
+        let sound = self.link_ok(next) && prev == HEAD | i as u32;
         // SAFETY: as above.
         if let Err(e) = if sound { unsafe { self.check_links(off) } } else { Err(self.bad_link(off, if self.link_ok(next) { prev } else { next })) } {
-            self.lists.drop_list(class);
+            self.lists.drop_list(i);
             return Err(e);
         }
         self.check_poison_taken(off, size, need)?;
-        // SAFETY: the links were just checked.
-        unsafe { self.unlink(off) };
+        // The block is the head of list `i` (checked above): no need for
+        // the general `unlink`.
+        if next != NIL {
+            self.wr_link(next + PREV_AT, HEAD | i as u32);
+        }
+        self.lists.pop_to(i, next);
         Ok((off, word))
     }
 
     #[cold]
-    fn drop_corrupt_list(&mut self, class: Class, off: u32, magic: u32, word: u32) -> HeapError {
-        self.lists.drop_list(class);
+    fn drop_corrupt_list(&mut self, i: usize, off: u32, magic: u32, word: u32) -> HeapError {
+        self.lists.drop_list(i);
         let what = if magic != MAGIC {
             Corruption::BadMagic { found: magic }
         } else if word & USED != 0 {

@@ -116,17 +116,16 @@ impl<S: PageSource> Heap<S> {
         size >= MIN_BLOCK && off + size <= self.mapped
     }
 
-    /// Sets the previous-block bits of the header at `off` (or of the
-    /// virtual header at the top) to `bits`.
+    /// Sets the previous-block bits of the header at `off` to `bits`;
+    /// nothing at the top of the heap, where no header follows (the block
+    /// before the top is used or is the top chunk).
     ///
     /// # Safety
     ///
     /// `off == self.mapped`, or a valid header lies at `off` inside the heap.
     #[inline(always)]
     pub(super) unsafe fn set_prev_bits(&mut self, off: u32, bits: u32) {
-        if off == self.mapped {
-            self.end_prev = bits;
-        } else {
+        if off != self.mapped {
             // SAFETY: by the caller.
             unsafe {
                 let word = self.rd(off + SIZE_AT);

@@ -10,8 +10,8 @@
 //!
 //! Files: [`block`] (layout and size rounding), [`class`] (size classes),
 //! `lists` (free lists and bitmaps), `memory` (raw word access), `alloc`,
-//! `free`, `realloc`, `grow` (the operations), `validate` (pointers handed
-//! back), `cache` (small-block cache), `check` and `walk`
+//! `free`, `realloc`, `grow` (the operations), `top` (the top chunk),
+//! `validate` (pointers handed back), `cache` (small-block cache), `check` and `walk`
 //! (verification), `poison` (debug mode), [`source`] and [`arena`] (where
 //! pages come from), [`error`], [`torture`] (the shared random workload).
 
@@ -31,6 +31,7 @@ mod lists;
 mod memory;
 mod poison;
 mod realloc;
+mod top;
 mod validate;
 mod walk;
 

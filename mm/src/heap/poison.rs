@@ -142,13 +142,14 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Debug mode: poisons what freeing `block` into `lo..hi` turns into the
-    /// inside of a free block: the block itself, the header and links of a
+    /// inside of a free block: the block past its header (which stays, or
+    /// is erased when a previous block merges), the header and links of a
     /// merged next block, the footer of a merged previous block.
     #[inline(always)]
     pub(super) fn poison_freed(&mut self, block: Owned, lo: u32, hi: u32) {
         if DEBUG {
             let end = block.off + block.size();
-            self.poison(block.off, block.size());
+            self.poison(block.off + HEADER, block.size() - HEADER);
             if hi != end {
                 self.poison(end, MIN_BLOCK);
             }

@@ -5,7 +5,8 @@
 //! ```text
 //!   shrink:              [ block |tail]      -> tail freed (merged with a free next)
 //!   grow into next:      [ block ][ free  ]  -> block takes what it needs of it
-//!   grow at the top:     [ block ][free?]|   -> map the missing pages, take them
+//!   at the top chunk:    [ block ][ top ]|   -> the boundary moves, either way;
+//!                                               growing maps the pages it lacks
 //!   otherwise:           allocate elsewhere, copy, free the old block
 //!   out of memory:       [ free ][ block ]   -> slide the data down into the
 //!                                               free block before it
@@ -81,7 +82,7 @@ impl<S: PageSource> Heap<S> {
         unsafe { ptr::copy_nonoverlapping(ptr, new.as_ptr(), keep) };
         // SAFETY: `ptr` is a used block of this heap whose contents now live
         // at `new`; the caller stops using `ptr`.
-        unsafe { self.free(ptr)? };
+        unsafe { self.free_outlined(ptr)? };
         Ok(new)
     }
 
@@ -91,6 +92,10 @@ impl<S: PageSource> Heap<S> {
     fn resize_in_place(&mut self, block: Owned, need: u32, req: usize) -> Result<bool, HeapError> {
         let (off, size) = (block.off, block.size());
         let end = off + size;
+        if end == self.top {
+            return self.resize_at_top(block, need, req);
+        }
+        // Not at the top: the next block is used or a listed free block.
         let next = self.free_after(end)?;
         let nsize = next.unwrap_or(0);
         if need <= size {
@@ -100,38 +105,63 @@ impl<S: PageSource> Heap<S> {
                 unsafe { self.absorb_next(end, next) };
                 self.poison(lo, end - lo);
                 self.set_used(block, need);
-                // SAFETY: `lo..hi` is free memory no list holds, after a used block.
-                unsafe { self.release(lo, hi) };
+                // SAFETY: `lo..hi` is free memory no list holds, between used blocks.
+                unsafe { self.write_free(lo, hi - lo) };
             }
             // SAFETY: the block is used and `req` fits its (possibly new) size.
             unsafe { self.arm_canary(off, self.size_of(off), req as u32) };
             return Ok(true);
         }
-        let avail = size + nsize;
-        let extra = if avail >= need {
-            0
-        } else if end + nsize == self.mapped {
-            (need - avail).next_multiple_of(PAGE)
-        } else {
+        if size + nsize < need {
             return Ok(false);
-        };
-        if next.is_some() {
-            let take = if extra > 0 { nsize } else { need - size };
-            self.check_poison_taken(end, nsize, take)?;
         }
-        if extra > 0 {
-            let old_top = self.mapped;
-            if self.extend(extra, req).is_err() {
-                return Ok(false);
-            }
-            if nsize > MIN_BLOCK {
-                self.poison(old_top - 4, 4);
-            }
-        }
-        // SAFETY: validated by `free_after`; growing only added pages above.
+        self.check_poison_taken(end, nsize, need - size)?;
+        // SAFETY: validated by `free_after`.
         unsafe { self.absorb_next(end, next) };
-        let total = avail + extra;
-        self.split_used(block, total, need, req);
+        self.split_used(block, size + nsize, need, req);
+        Ok(true)
+    }
+
+    /// Resizes `block`, which ends at the top chunk, by moving the boundary
+    /// between them; maps the pages it lacks. `Ok(false)` if the pages
+    /// cannot be had.
+    #[inline(always)]
+    fn resize_at_top(&mut self, block: Owned, need: u32, req: usize) -> Result<bool, HeapError> {
+        let (off, size) = (block.off, block.size());
+        let end = off + size;
+        self.top_ok()?;
+        let had_top = end != self.mapped;
+        if need > size && had_top {
+            // Debug mode: what the block takes of the top chunk, and the
+            // bytes where the new top header goes, must still be poison.
+            self.check_top_taken(end + HEADER, off + need + MIN_BLOCK)?;
+        }
+        let avail = self.mapped - off;
+        if need > avail && self.extend((need - avail).next_multiple_of(PAGE), req).is_err() {
+            return Ok(false);
+        }
+        let avail = self.mapped - off;
+        let keep = if avail - need >= MIN_BLOCK { need } else { avail };
+        if had_top && keep != size {
+            // SAFETY: the old top chunk's header ends up inside the block or
+            // inside the new top chunk.
+            unsafe { self.erase(end) };
+        }
+        // SAFETY: `off + keep..mapped` is free memory no list holds, after the
+        // used block, empty or at least 16 bytes. Only a shrink can leave
+        // whole free pages to give back.
+        unsafe {
+            if keep < size {
+                self.poison(off + keep, size - keep);
+                self.set_used(block, keep);
+                self.set_top(off + keep);
+            } else if keep > size {
+                self.set_used(block, keep);
+                self.place_top(off + keep);
+            }
+        }
+        // SAFETY: the block is used and `req` fits its size.
+        unsafe { self.arm_canary(off, keep, req as u32) };
         Ok(true)
     }
 
@@ -147,8 +177,8 @@ impl<S: PageSource> Heap<S> {
     ) -> Result<Option<NonNull<u8>>, HeapError> {
         let Some(psize) = self.free_before(block)? else { return Ok(None) };
         let (off, size) = (block.off, block.size());
-        let lo = off - psize;
-        let next = self.free_after(off + size)?;
+        let (lo, end) = (off - psize, off + size);
+        let next = self.free_after(end)?;
         let total = psize + size + next.unwrap_or(0);
         if total < need || !((lo + HEADER) as usize).is_multiple_of(align) {
             return Ok(None);
@@ -156,9 +186,17 @@ impl<S: PageSource> Heap<S> {
         self.check_poison_taken(lo, psize, psize)?;
         let keep = self.payload_len(block).min(req as u32);
         // SAFETY: both neighbours were validated; the previous block is
-        // unlinked and becomes the front of the moved block.
+        // unlinked and becomes the front of the moved block, and the top
+        // chunk, if it follows, is detached into it.
         unsafe {
-            self.absorb_next(off + size, next);
+            if end == self.top {
+                if end != self.mapped {
+                    self.erase(end);
+                }
+                self.top = self.mapped;
+            } else {
+                self.absorb_next(end, next);
+            }
             self.unlink(lo);
             self.wr(off, 0);
             ptr::copy(self.at(off + HEADER), self.at(lo + HEADER), keep as usize);

@@ -36,7 +36,7 @@ impl<S: PageSource> Heap<S> {
         let addr = ptr.addr();
         let rel = addr.wrapping_sub(self.base.addr());
         if rel >= self.mapped as usize {
-            return Err(HeapError::OutsideHeap { addr });
+            return Err(self.outside(addr));
         }
         let rel = rel as u32;
         if !rel.is_multiple_of(8) {
@@ -66,12 +66,28 @@ impl<S: PageSource> Heap<S> {
         Ok(Owned { off, word })
     }
 
-    /// If the block at `next` (or the top) is free, its size, after checking
-    /// its header and links.
+    /// Says why a pointer at or above the mapped top is not the heap's: above
+    /// the top but inside the region, or outside the region altogether.
+    #[cold]
+    #[inline(never)]
+    fn outside(&self, addr: usize) -> HeapError {
+        let region = self.source.region();
+        let base = region.base.as_ptr().addr();
+        if addr.wrapping_sub(base) < region.len {
+            HeapError::AboveTop { addr, top: base + self.mapped as usize }
+        } else {
+            HeapError::OutsideHeap { addr }
+        }
+    }
+
+    /// If the block at `next` is free, its size, after checking its header
+    /// and links; if `next` is the top chunk, its size (0 if it is empty),
+    /// after checking its header. `None` if the block at `next` is used.
     #[inline(always)]
     pub(super) fn free_after(&self, next: u32) -> Result<Option<u32>, HeapError> {
-        if next == self.mapped {
-            return Ok(None);
+        if next == self.top {
+            self.top_ok()?;
+            return Ok(Some(self.top_size()));
         }
         // SAFETY: `next` is the end of a validated block below the top, so a
         // header lies there: blocks tile the heap and the smallest is 16 bytes.

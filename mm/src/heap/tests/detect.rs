@@ -52,20 +52,44 @@ fn a_double_free_after_merging_is_found_by_walking() {
 }
 
 #[test]
-fn pointers_outside_the_heap_are_rejected() {
+fn pointers_outside_the_region_are_rejected() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
     let mut local = 0u64;
     let stack = &raw mut local as *mut u8;
-    rejected(&mut h, stack, HeapError::OutsideHeap { addr: addr(stack) });
+    let msg = rejected(&mut h, stack, HeapError::OutsideHeap { addr: addr(stack) });
+    assert!(msg.contains("not inside the heap"), "{msg}");
     let below = a.wrapping_sub(64);
     rejected(&mut h, below, HeapError::OutsideHeap { addr: addr(below) });
-    let above = a.wrapping_add(4096);
-    let msg = rejected(&mut h, above, HeapError::OutsideHeap { addr: addr(above) });
-    assert!(msg.contains("not inside the heap"));
-    // Before the first allocation every pointer is outside.
+    let past_the_region = a.wrapping_sub(8).wrapping_add(super::ARENA);
+    rejected(&mut h, past_the_region, HeapError::OutsideHeap { addr: addr(past_the_region) });
+    // Before the first allocation every pointer of another region is outside.
     let mut empty = heap();
     assert_eq!(unsafe { empty.free(a) }, Err(HeapError::OutsideHeap { addr: addr(a) }));
+}
+
+#[test]
+fn pointers_above_the_top_say_so() {
+    let mut h = heap();
+    // One block filling the first page exactly.
+    let a = h.malloc(4096 - 8 - crate::heap::block::DEBUG_TRAILER as usize).unwrap().as_ptr();
+    let base = addr(a) - 8;
+    // Never handed out: inside the region, above what is mapped.
+    let above = a.wrapping_add(4096);
+    let msg = rejected(&mut h, above, HeapError::AboveTop { addr: addr(above), top: base + 4096 });
+    assert!(msg.contains("is above the heap's top (0x"), "{msg}");
+    assert!(msg.contains("a double free or a stale pointer?"), "{msg}");
+    // A stale pointer to a large block whose pages were given back.
+    let big = h.malloc(50_000).unwrap().as_ptr();
+    assert_eq!(addr(big), base + 4096 + 8);
+    unsafe { h.free(big) }.unwrap();
+    assert_eq!(h.stats().mapped_bytes, 4096);
+    rejected(&mut h, big, HeapError::AboveTop { addr: addr(big), top: base + 4096 });
+    // A double free after the heap shrank back to nothing.
+    unsafe { h.free(a) }.unwrap();
+    assert_eq!(h.stats().mapped_bytes, 0);
+    assert_eq!(unsafe { h.free(a) }, Err(HeapError::AboveTop { addr: addr(a), top: base }));
+    assert_sound(&h);
 }
 
 #[test]

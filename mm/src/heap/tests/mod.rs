@@ -16,6 +16,7 @@ mod detect;
 mod edge;
 mod props;
 mod resize;
+mod top;
 mod torture;
 
 use super::{ArenaSource, Heap};

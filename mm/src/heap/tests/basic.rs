@@ -1,6 +1,6 @@
 //! Allocation, freeing, growth and shrinking through the public API.
 
-use super::{assert_sound, block_of, fill, heap, verify};
+use super::{TestOps, assert_sound, block_of, fill, heap, verify};
 use crate::heap::HeapError;
 
 #[test]
@@ -9,26 +9,26 @@ fn the_prototype_sequence_works() {
     // kfree, kmalloc 500: the test sequence of the Japanese prototype.
     let mut h = heap();
     let p = h.malloc(400).unwrap().as_ptr();
-    unsafe { h.free(p) }.unwrap();
+    h.test_free(p).unwrap();
     assert_sound(&h);
     let p = h.malloc(400).unwrap().as_ptr();
     let pp = h.malloc(400).unwrap().as_ptr();
     assert_ne!(p, pp);
     fill(p, 400, 1);
     fill(pp, 400, 2);
-    unsafe { h.free(p) }.unwrap();
+    h.test_free(p).unwrap();
     let p = h.malloc(500).unwrap().as_ptr();
     assert_ne!(p, pp);
     fill(p, 500, 3);
     verify(pp, 400, 2);
-    unsafe { h.free(pp) }.unwrap();
+    h.test_free(pp).unwrap();
     let q = h.malloc(500).unwrap().as_ptr();
     assert_ne!(q, p);
     fill(q, 500, 4);
     verify(p, 500, 3);
     assert_sound(&h);
-    unsafe { h.free(p) }.unwrap();
-    unsafe { h.free(q) }.unwrap();
+    h.test_free(p).unwrap();
+    h.test_free(q).unwrap();
     assert_eq!(h.stats().mapped_bytes, 0);
     assert_sound(&h);
 }
@@ -42,11 +42,11 @@ fn the_heap_starts_empty_and_gives_every_page_back() {
     assert!(h.stats().mapped_bytes > 0);
     assert_sound(&h);
     for (i, &p) in ptrs.iter().enumerate().rev().step_by(2) {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
         let _ = i;
     }
     for &p in ptrs.iter().rev().skip(1).step_by(2) {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     let s = h.stats();
     assert_eq!((s.mapped_bytes, s.used_bytes, s.live_allocations), (0, 0, 0));
@@ -65,7 +65,7 @@ fn one_mebibyte_is_mapped_at_once() {
     fill(p, 1 << 20, 9);
     verify(p, 1 << 20, 9);
     assert_sound(&h);
-    unsafe { h.free(p) }.unwrap();
+    h.test_free(p).unwrap();
     assert_eq!(h.stats().mapped_bytes, 0);
 }
 
@@ -83,7 +83,7 @@ fn small_blocks_pack_pages_tightly() {
         assert!(gap >= block_of(24) && gap < block_of(24) + 16, "consecutive blocks");
     }
     for p in ptrs {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     assert_sound(&h);
 }
@@ -96,10 +96,10 @@ fn free_merges_with_both_neighbours() {
     let b = h.malloc(1200).unwrap().as_ptr();
     let c = h.malloc(1300).unwrap().as_ptr();
     let pin = h.malloc(16).unwrap().as_ptr();
-    unsafe { h.free(a) }.unwrap();
-    unsafe { h.free(c) }.unwrap();
+    h.test_free(a).unwrap();
+    h.test_free(c).unwrap();
     assert_sound(&h);
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(b).unwrap();
     assert_sound(&h);
     // One free block now spans a, b and c: a request for all of it fits
     // exactly where a was, without growing.
@@ -110,7 +110,7 @@ fn free_merges_with_both_neighbours() {
     assert_eq!(d, a);
     assert_eq!(h.stats().mapped_bytes, mapped);
     for p in [d, pin] {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     assert_eq!(h.stats().mapped_bytes, 0);
 }
@@ -120,7 +120,7 @@ fn a_freed_block_is_reused() {
     let mut h = heap();
     let a = h.malloc(64).unwrap().as_ptr();
     let _pin = h.malloc(64).unwrap().as_ptr();
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     assert_eq!(h.malloc(64).unwrap().as_ptr(), a);
     assert_sound(&h);
 }
@@ -141,7 +141,7 @@ fn every_alignment_up_to_a_page_is_honoured() {
     }
     for (p, size, key) in live {
         verify(p, size, key);
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     assert_eq!(h.stats().mapped_bytes, 0);
     for align in [0, 3, 24, 8192, usize::MAX] {
@@ -155,10 +155,11 @@ fn calloc_zeroes_dirty_memory() {
     let dirty = h.malloc(1000).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
     fill(dirty, 1000, 0xFF);
-    unsafe { h.free(dirty) }.unwrap();
+    h.test_free(dirty).unwrap();
     let p = h.calloc(10, 100).unwrap().as_ptr();
     assert_eq!(p, dirty, "reuses the dirty block");
     for i in 0..1000 {
+        // SAFETY: `p` is a live 1000-byte allocation.
         assert_eq!(unsafe { p.add(i).read() }, 0);
     }
     assert_sound(&h);
@@ -176,7 +177,7 @@ fn stats_follow_the_blocks() {
     assert_eq!(s.pages_grown as usize * 4096, s.mapped_bytes);
     assert!(s.largest_free < 4096);
     for p in ptrs {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     let s = h.stats();
     assert_eq!((s.live_allocations, s.used_bytes, s.free_bytes), (0, 0, 0));
@@ -189,11 +190,11 @@ fn trim_never_leaves_a_sliver_below_a_minimum_block() {
     // A used block ending 16 bytes below a page boundary, then a page more.
     let first = h.malloc(4096 - 16 - 8 - crate::heap::block::DEBUG_TRAILER as usize).unwrap();
     let big = h.malloc(10_000).unwrap();
-    unsafe { h.free(big.as_ptr()) }.unwrap();
+    h.test_free(big.as_ptr()).unwrap();
     assert_eq!(h.stats().mapped_bytes, 4096);
     assert_eq!(h.stats().largest_free, 16);
     assert_sound(&h);
-    unsafe { h.free(first.as_ptr()) }.unwrap();
+    h.test_free(first.as_ptr()).unwrap();
     assert_eq!(h.stats().mapped_bytes, 0);
 }
 
@@ -202,7 +203,7 @@ fn explicit_trim_reports_pages() {
     let mut h = heap();
     let a = h.malloc(100).unwrap();
     assert_eq!(h.trim(), Ok(0));
-    unsafe { h.free(a.as_ptr()) }.unwrap();
+    h.test_free(a.as_ptr()).unwrap();
     assert_eq!(h.trim(), Ok(0));
     assert_sound(&h);
 }
@@ -216,10 +217,10 @@ fn trim_keeps_an_extra_page_rather_than_an_eight_byte_sliver() {
     let end_x = 4072 + block_of(5000);
     let y = h.malloc(12288 - end_x - 8 - trailer).unwrap(); // up to the top
     assert_eq!(h.stats().largest_free, 0);
-    unsafe { h.free(x.as_ptr()) }.unwrap();
+    h.test_free(x.as_ptr()).unwrap();
     let b = h.malloc(1).unwrap(); // 16 bytes at 4072..4088
     assert_eq!(b.as_ptr() as usize - a.as_ptr() as usize, 4072);
-    unsafe { h.free(y.as_ptr()) }.unwrap();
+    h.test_free(y.as_ptr()).unwrap();
     // Cutting at 4096 would leave 8 free bytes: the heap keeps a page more.
     assert_eq!(h.stats().mapped_bytes, 8192);
     assert_eq!(h.stats().largest_free, 8192 - 4088);

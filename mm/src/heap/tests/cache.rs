@@ -1,7 +1,7 @@
 //! The small-block cache: reuse, double-free detection, giving everything
 //! back when the heap empties, merging back before the heap grows.
 
-use super::{assert_sound, block_of, fill, heap, heap_with_frames};
+use super::{TestOps, assert_sound, block_of, fill, heap, heap_with_frames};
 use crate::heap::HeapError;
 use crate::heap::block::DEBUG;
 
@@ -10,7 +10,7 @@ fn a_freed_small_block_is_cached_and_reused() {
     let mut h = heap();
     let a = h.malloc(40).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     let s = h.stats();
     assert_eq!((s.cached_blocks, s.live_allocations), (1, 1));
     assert_eq!(s.used_bytes, block_of(8));
@@ -25,9 +25,9 @@ fn freeing_a_cached_block_again_is_a_double_free() {
     let mut h = heap();
     let a = h.malloc(64).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
-    assert_eq!(unsafe { h.free(a) }, Err(HeapError::DoubleFree { addr: a as usize }));
-    assert_eq!(unsafe { h.realloc(a, 10) }, Err(HeapError::DoubleFree { addr: a as usize }));
+    h.test_free(a).unwrap();
+    assert_eq!(h.test_free(a), Err(HeapError::DoubleFree { addr: a as usize }));
+    assert_eq!(h.test_realloc(a, 10), Err(HeapError::DoubleFree { addr: a as usize }));
     assert_sound(&h);
 }
 
@@ -37,13 +37,13 @@ fn an_empty_heap_maps_nothing_even_with_cached_blocks() {
     let ptrs: Vec<_> = (0..300).map(|i| h.malloc(16 + i % 200).unwrap().as_ptr()).collect();
     for (i, &p) in ptrs.iter().enumerate() {
         if i % 3 != 0 {
-            unsafe { h.free(p) }.unwrap();
+            h.test_free(p).unwrap();
         }
     }
     assert!(h.stats().cached_blocks > 0);
     assert_sound(&h);
     for &p in ptrs.iter().step_by(3) {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     let s = h.stats();
     assert_eq!((s.mapped_bytes, s.cached_blocks, s.live_allocations), (0, 0, 0));
@@ -64,7 +64,7 @@ fn cached_blocks_merge_back_before_the_heap_grows() {
     }
     let pin = ptrs.pop().unwrap();
     for p in ptrs {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     assert!(h.stats().cached_blocks > 100);
     assert_sound(&h);
@@ -73,8 +73,8 @@ fn cached_blocks_merge_back_before_the_heap_grows() {
     assert_eq!(h.source().mapped_pages(), 4, "and nothing more was mapped");
     fill(big, 3 * 4096, 5);
     assert_sound(&h);
-    unsafe { h.free(big) }.unwrap();
-    unsafe { h.free(pin) }.unwrap();
+    h.test_free(big).unwrap();
+    h.test_free(pin).unwrap();
     assert_eq!(h.stats().mapped_bytes, 0);
 }
 
@@ -85,14 +85,14 @@ fn trim_merges_the_cache_back() {
     let b = h.malloc(100).unwrap().as_ptr();
     let c = h.malloc(20_000).unwrap().as_ptr();
     // `b` has used neighbours, so it is cached; `c` merges with the top.
-    unsafe { h.free(b) }.unwrap();
-    unsafe { h.free(c) }.unwrap();
+    h.test_free(b).unwrap();
+    h.test_free(c).unwrap();
     assert_eq!(h.stats().cached_blocks, 1);
     h.trim().unwrap();
     assert_eq!(h.stats().cached_blocks, 0);
     assert_eq!(h.stats().mapped_bytes, 4096);
     assert_eq!(h.stats().largest_free, 4096 - block_of(100));
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     assert_sound(&h);
 }
 
@@ -104,7 +104,8 @@ fn a_write_to_a_cached_block_is_caught_when_it_is_reused() {
     let mut h = heap();
     let a = h.malloc(48).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
+    // SAFETY: deliberate use after free, inside the arena the test owns.
     unsafe { a.add(20).write(7) };
     let uaf = HeapError::UseAfterFree { block: a as usize, at: a as usize + 20, found: 7 };
     assert_eq!(h.check(), Err(uaf));

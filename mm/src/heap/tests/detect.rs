@@ -1,7 +1,7 @@
 //! Detection: every bad pointer and every corruption is reported with its
 //! address, and a rejected call writes nothing.
 
-use super::{assert_sound, heap};
+use super::{TestOps, assert_sound, heap};
 use crate::heap::block::{DEBUG, MAGIC};
 use crate::heap::{ArenaSource, Corruption, Heap, HeapError};
 
@@ -17,8 +17,8 @@ fn snapshot(h: &Heap<ArenaSource>) -> Vec<u8> {
 #[track_caller]
 fn rejected(h: &mut Heap<ArenaSource>, ptr: *mut u8, expected: HeapError) -> String {
     let before = (snapshot(h), h.stats());
-    assert_eq!(unsafe { h.free(ptr) }, Err(expected));
-    assert_eq!(unsafe { h.realloc(ptr, 64) }, Err(expected), "realloc checks alike");
+    assert_eq!(h.test_free(ptr), Err(expected));
+    assert_eq!(h.test_realloc(ptr, 64), Err(expected), "realloc checks alike");
     assert!(before == (snapshot(h), h.stats()), "a rejected free wrote to the heap");
     expected.to_string()
 }
@@ -32,7 +32,7 @@ fn a_double_free_is_rejected() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     let msg = rejected(&mut h, a, HeapError::DoubleFree { addr: addr(a) });
     assert!(msg.contains("double free"), "{msg}");
     assert_sound(&h);
@@ -45,8 +45,8 @@ fn a_double_free_after_merging_is_found_by_walking() {
     let a = h.malloc(2000).unwrap().as_ptr();
     let b = h.malloc(2000).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(a).unwrap();
+    h.test_free(b).unwrap();
     let msg = rejected(&mut h, b, HeapError::InFreeBlock { addr: addr(b), block: addr(a) - 8 });
     assert!(msg.contains("double free"), "{msg}");
 }
@@ -65,7 +65,7 @@ fn pointers_outside_the_region_are_rejected() {
     rejected(&mut h, past_the_region, HeapError::OutsideHeap { addr: addr(past_the_region) });
     // Before the first allocation every pointer of another region is outside.
     let mut empty = heap();
-    assert_eq!(unsafe { empty.free(a) }, Err(HeapError::OutsideHeap { addr: addr(a) }));
+    assert_eq!(empty.test_free(a), Err(HeapError::OutsideHeap { addr: addr(a) }));
 }
 
 #[test]
@@ -82,13 +82,13 @@ fn pointers_above_the_top_say_so() {
     // A stale pointer to a large block whose pages were given back.
     let big = h.malloc(50_000).unwrap().as_ptr();
     assert_eq!(addr(big), base + 4096 + 8);
-    unsafe { h.free(big) }.unwrap();
+    h.test_free(big).unwrap();
     assert_eq!(h.stats().mapped_bytes, 4096);
     rejected(&mut h, big, HeapError::AboveTop { addr: addr(big), top: base + 4096 });
     // A double free after the heap shrank back to nothing.
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     assert_eq!(h.stats().mapped_bytes, 0);
-    assert_eq!(unsafe { h.free(a) }, Err(HeapError::AboveTop { addr: addr(a), top: base }));
+    assert_eq!(h.test_free(a), Err(HeapError::AboveTop { addr: addr(a), top: base }));
     assert_sound(&h);
 }
 
@@ -117,8 +117,8 @@ fn interior_pointers_are_rejected_with_their_offset() {
     let b = h.malloc(2000).unwrap().as_ptr();
     let c = h.malloc(2000).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(c) }.unwrap();
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(c).unwrap();
+    h.test_free(b).unwrap();
     let big = h.malloc(4000).unwrap().as_ptr();
     assert_eq!(big, b);
     let offset = (c as usize - b as usize) as isize;
@@ -132,6 +132,7 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
     let b = h.malloc(100).unwrap().as_ptr();
     let c = h.malloc(100).unwrap().as_ptr();
     let header = b.wrapping_sub(8);
+    // SAFETY: deliberate corruption of `b`'s magic, inside the arena the test owns.
     unsafe { header.cast::<u32>().write(0x4141_4141) };
     let corrupted = HeapError::Corrupted { addr: addr(header), what: Corruption::BadMagic { found: 0x4141_4141 } };
     let msg = rejected(&mut h, b, corrupted);
@@ -140,7 +141,7 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
     rejected(&mut h, a, corrupted);
     assert_eq!(h.check(), Err(corrupted));
     // The block after it frees fine (it never looks back at a used block).
-    unsafe { h.free(c) }.unwrap();
+    h.test_free(c).unwrap();
     for _ in 0..200 {
         let p = h.malloc(50).unwrap().as_ptr() as usize;
         assert!(p + 50 <= addr(header) || p >= addr(b) + 100, "corrupted block handed out");
@@ -151,9 +152,10 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
 fn a_corrupted_size_is_reported() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
+    // SAFETY: deliberate corruption of `a`'s size word (its header, in the arena).
     unsafe { a.wrapping_sub(4).cast::<u32>().write(0x0FFF_FFF1) };
     assert!(matches!(
-        unsafe { h.free(a) },
+        h.test_free(a),
         Err(HeapError::Corrupted { what: Corruption::BadSize { .. }, .. })
     ));
 }
@@ -163,8 +165,9 @@ fn a_corrupted_free_list_head_is_quarantined_not_followed() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     // A write after free over the free block's header.
+    // SAFETY: the free block's header lies in the arena the test owns.
     unsafe { a.wrapping_sub(8).cast::<u32>().write(0) };
     let err = h.malloc(100).unwrap_err();
     assert_eq!(err, HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadMagic { found: 0 } });
@@ -179,8 +182,9 @@ fn a_garbage_free_list_link_is_not_followed() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
-    unsafe { a.cast::<u32>().write(0x1234_5679) }; // the next-free link
+    h.test_free(a).unwrap();
+    // SAFETY: deliberate corruption of the next-free link, in the arena the test owns.
+    unsafe { a.cast::<u32>().write(0x1234_5679) };
     let err = h.malloc(100).unwrap_err();
     assert_eq!(err, HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadLink { link: 0x1234_5679 } });
     assert_ne!(h.malloc(100).unwrap().as_ptr(), a);
@@ -190,6 +194,7 @@ fn a_garbage_free_list_link_is_not_followed() {
 fn the_magic_is_what_the_header_starts_with() {
     let mut h = heap();
     let a = h.malloc(1).unwrap().as_ptr();
+    // SAFETY: the 8-byte header right before a live payload.
     assert_eq!(unsafe { a.wrapping_sub(8).cast::<u32>().read() }, MAGIC);
 }
 
@@ -200,14 +205,16 @@ fn a_write_past_the_end_is_caught_by_the_canary() {
     }
     let mut h = heap();
     let a = h.malloc(10).unwrap().as_ptr();
+    // SAFETY: deliberate overflow past the 10 requested bytes, inside the block's slack.
     unsafe { a.add(10).write(0) };
     let overflow = HeapError::Overflow { block: addr(a), size: 10, at: addr(a) + 10, found: 0 };
     assert_eq!(h.check(), Err(overflow));
     let msg = rejected(&mut h, a, overflow);
     assert!(msg.contains("buffer overflow"), "{msg}");
     // Undo it and the block frees normally.
+    // SAFETY: restoring the canary byte written over above.
     unsafe { a.add(10).write(crate::heap::block::CANARY) };
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     assert_sound(&h);
 }
 
@@ -219,7 +226,8 @@ fn a_write_after_free_is_caught_by_the_poison() {
     let mut h = heap();
     let a = h.malloc(100).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
+    // SAFETY: deliberate use after free, inside the arena the test owns.
     unsafe { a.add(50).write(1) };
     let uaf = HeapError::UseAfterFree { block: addr(a), at: addr(a) + 50, found: 1 };
     assert_eq!(h.check(), Err(uaf));
@@ -229,6 +237,6 @@ fn a_write_after_free_is_caught_by_the_poison() {
     // The block is quarantined: never handed out, not freeable, heap sound.
     assert_eq!(h.stats().quarantined_blocks, 1);
     assert_ne!(h.malloc(100).unwrap().as_ptr(), a);
-    assert_eq!(unsafe { h.free(a) }, Err(HeapError::Quarantined { addr: addr(a) }));
+    assert_eq!(h.test_free(a), Err(HeapError::Quarantined { addr: addr(a) }));
     assert_sound(&h);
 }

@@ -1,14 +1,10 @@
 //! Host tests of the heap over a guarded arena: after every test the heap
 //! passes `check` and no byte outside its mapped pages was written.
 //!
-//! The `unsafe` blocks here all do one of two things, so they share one
-//! justification instead of a comment each: they hand `free`/`realloc` a
-//! pointer the heap under test returned (or a deliberately bad one, which
-//! the heap must reject: that is the test), or they read and write bytes of
-//! a live allocation of the size the test asked for (or, in detection
-//! tests, deliberately scribble on heap metadata inside the arena, which
-//! the test owns).
-#![allow(clippy::undocumented_unsafe_blocks)]
+//! The tests free and resize through [`TestOps`], whose one `unsafe` block
+//! states the convention they all keep; the few remaining `unsafe` blocks
+//! read or write allocations, or deliberately corrupt heap metadata, and
+//! say so each.
 
 mod basic;
 mod cache;
@@ -19,8 +15,41 @@ mod resize;
 mod top;
 mod torture;
 
-use super::{ArenaSource, Heap};
+use super::{ArenaSource, Heap, HeapError, PageSource};
 use crate::heap::block::DEBUG_TRAILER;
+use core::ptr::NonNull;
+
+/// `free` and `realloc` for the tests, without an `unsafe` block each.
+///
+/// The convention that makes them sound: a test never uses a pointer after
+/// a successful `test_free` or a `test_realloc` that returned a different pointer,
+/// and passes bad pointers only to see the heap refuse them (which it does
+/// before writing anything: that is what the detection tests check).
+pub trait TestOps {
+    /// `Heap::free`.
+    fn test_free(&mut self, ptr: *mut u8) -> Result<(), HeapError>;
+    /// `Heap::realloc`.
+    fn test_realloc(&mut self, ptr: *mut u8, size: usize) -> Result<NonNull<u8>, HeapError>;
+    /// `Heap::realloc_aligned`.
+    fn test_realloc_aligned(&mut self, ptr: *mut u8, size: usize, align: usize) -> Result<NonNull<u8>, HeapError>;
+}
+
+impl<S: PageSource> TestOps for Heap<S> {
+    fn test_free(&mut self, ptr: *mut u8) -> Result<(), HeapError> {
+        // SAFETY: the tests keep the convention above.
+        unsafe { self.free(ptr) }
+    }
+
+    fn test_realloc(&mut self, ptr: *mut u8, size: usize) -> Result<NonNull<u8>, HeapError> {
+        // SAFETY: the tests keep the convention above.
+        unsafe { self.realloc(ptr, size) }
+    }
+
+    fn test_realloc_aligned(&mut self, ptr: *mut u8, size: usize, align: usize) -> Result<NonNull<u8>, HeapError> {
+        // SAFETY: the tests keep the convention above.
+        unsafe { self.realloc_aligned(ptr, size, align) }
+    }
+}
 
 /// Bytes in a test arena: 64 MiB of address space (touched lazily).
 pub const ARENA: usize = 64 << 20;

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::{assert_sound, fill, heap_with_frames, verify};
+use super::{TestOps, assert_sound, fill, heap_with_frames, verify};
 use crate::heap::HeapError;
 
 #[derive(Clone, Debug)]
@@ -52,7 +52,7 @@ fn run(ops: Vec<Op>, frames: usize) {
             Op::Realloc(i, size) => {
                 let i = i % model.len();
                 let live = &model[i];
-                match unsafe { h.realloc(live.ptr, size) } {
+                match h.test_realloc(live.ptr, size) {
                     Ok(p) => {
                         verify(p.as_ptr(), live.len.min(size), live.key);
                         fill(p.as_ptr(), size, key);
@@ -66,7 +66,7 @@ fn run(ops: Vec<Op>, frames: usize) {
             Op::Free(i) => {
                 let live = model.swap_remove(i % model.len());
                 verify(live.ptr, live.len, live.key);
-                unsafe { h.free(live.ptr) }.unwrap();
+                h.test_free(live.ptr).unwrap();
                 None
             }
             Op::Trim => {
@@ -80,6 +80,7 @@ fn run(ops: Vec<Op>, frames: usize) {
                     let p = p.as_ptr();
                     assert_eq!(p as usize % align.max(8), 0, "step {step}: alignment");
                     if matches!(op, Op::Calloc(..)) {
+                        // SAFETY: `p` is a live calloc allocation of `len` bytes.
                         (0..len).for_each(|i| assert_eq!(unsafe { p.add(i).read() }, 0));
                     }
                     fill(p, len, key);
@@ -99,7 +100,7 @@ fn run(ops: Vec<Op>, frames: usize) {
         model.iter().for_each(|l| verify(l.ptr, l.len, l.key));
     }
     for live in model {
-        unsafe { h.free(live.ptr) }.unwrap();
+        h.test_free(live.ptr).unwrap();
     }
     let s = h.stats();
     assert_eq!((s.mapped_bytes, s.live_allocations), (0, 0));

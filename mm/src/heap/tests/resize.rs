@@ -1,11 +1,11 @@
 //! `realloc`: in place when the neighbours allow, moving otherwise.
 
-use super::{assert_sound, block_of, fill, heap, heap_with_frames, verify};
+use super::{TestOps, assert_sound, block_of, fill, heap, heap_with_frames, verify};
 
 #[test]
 fn realloc_of_null_allocates() {
     let mut h = heap();
-    let p = unsafe { h.realloc(core::ptr::null_mut(), 40) }.unwrap().as_ptr();
+    let p = h.test_realloc(core::ptr::null_mut(), 40).unwrap().as_ptr();
     fill(p, 40, 1);
     assert_eq!(h.stats().live_allocations, 1);
     assert_sound(&h);
@@ -17,13 +17,13 @@ fn shrinking_stays_in_place_and_frees_the_tail() {
     let p = h.malloc(1000).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
     fill(p, 1000, 2);
-    let q = unsafe { h.realloc(p, 100) }.unwrap().as_ptr();
+    let q = h.test_realloc(p, 100).unwrap().as_ptr();
     assert_eq!(p, q);
     verify(q, 100, 2);
     assert_eq!(h.stats().used_bytes, block_of(100) + block_of(8));
     assert_sound(&h);
     // Size 0 counts as 1: the block shrinks to the minimum and stays live.
-    let r = unsafe { h.realloc(q, 0) }.unwrap().as_ptr();
+    let r = h.test_realloc(q, 0).unwrap().as_ptr();
     assert_eq!(r, q);
     assert_eq!(h.stats().live_allocations, 2);
     assert_sound(&h);
@@ -36,16 +36,16 @@ fn growing_takes_the_free_next_block() {
     let b = h.malloc(1500).unwrap().as_ptr();
     let _pin = h.malloc(8).unwrap();
     fill(a, 100, 3);
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(b).unwrap();
     let mapped = h.stats().mapped_bytes;
-    let grown = unsafe { h.realloc(a, 400) }.unwrap().as_ptr();
+    let grown = h.test_realloc(a, 400).unwrap().as_ptr();
     assert_eq!(grown, a);
     verify(a, 100, 3);
     assert_eq!(h.stats().mapped_bytes, mapped);
     assert_sound(&h);
     // Exactly all of it, too.
     let all = block_of(100) + block_of(1500) - 8 - crate::heap::block::DEBUG_TRAILER as usize;
-    assert_eq!(unsafe { h.realloc(a, all) }.unwrap().as_ptr(), a);
+    assert_eq!(h.test_realloc(a, all).unwrap().as_ptr(), a);
     assert_sound(&h);
 }
 
@@ -54,12 +54,12 @@ fn growing_at_the_top_maps_pages_in_place() {
     let mut h = heap();
     let p = h.malloc(100).unwrap().as_ptr();
     fill(p, 100, 4);
-    let q = unsafe { h.realloc(p, 100_000) }.unwrap().as_ptr();
+    let q = h.test_realloc(p, 100_000).unwrap().as_ptr();
     assert_eq!(p, q);
     verify(q, 100, 4);
     assert_eq!(h.stats().mapped_bytes, block_of(100_000).next_multiple_of(4096));
     assert_sound(&h);
-    let r = unsafe { h.realloc(q, 50) }.unwrap().as_ptr();
+    let r = h.test_realloc(q, 50).unwrap().as_ptr();
     assert_eq!(r, q);
     assert_eq!(h.stats().mapped_bytes, 4096, "shrinking at the top gives pages back");
     assert_sound(&h);
@@ -74,13 +74,13 @@ fn a_vec_like_buffer_grows_in_place_from_8_bytes_to_a_mebibyte() {
     fill(p, len, 5);
     while len < 1 << 20 {
         len *= 2;
-        p = unsafe { h.realloc(p, len) }.unwrap().as_ptr();
+        p = h.test_realloc(p, len).unwrap().as_ptr();
         assert_eq!(p, first, "alone in the heap, the buffer never moves");
         verify(p, len / 2, 5);
         fill(p, len, 5);
     }
     assert_sound(&h);
-    unsafe { h.free(p) }.unwrap();
+    h.test_free(p).unwrap();
     assert_eq!(h.stats().mapped_bytes, 0);
 }
 
@@ -90,13 +90,13 @@ fn growing_a_boxed_in_block_moves_it() {
     let a = h.malloc(100).unwrap().as_ptr();
     let b = h.malloc(100).unwrap().as_ptr();
     fill(a, 100, 6);
-    let moved = unsafe { h.realloc(a, 300) }.unwrap().as_ptr();
+    let moved = h.test_realloc(a, 300).unwrap().as_ptr();
     assert_ne!(moved, a);
     verify(moved, 100, 6);
     assert_eq!(h.stats().live_allocations, 2);
     assert_sound(&h);
     for p in [moved, b] {
-        unsafe { h.free(p) }.unwrap();
+        h.test_free(p).unwrap();
     }
     assert_eq!(h.stats().mapped_bytes, 0);
 }
@@ -107,7 +107,7 @@ fn realloc_aligned_keeps_the_alignment_when_moving() {
     let a = h.malloc_aligned(64, 256).unwrap().as_ptr();
     let _b = h.malloc(8).unwrap();
     fill(a, 64, 7);
-    let moved = unsafe { h.realloc_aligned(a, 5000, 256) }.unwrap().as_ptr();
+    let moved = h.test_realloc_aligned(a, 5000, 256).unwrap().as_ptr();
     assert_eq!(moved as usize % 256, 0);
     verify(moved, 64, 7);
     assert_sound(&h);
@@ -121,15 +121,15 @@ fn out_of_memory_slides_the_block_down_into_free_space_before_it() {
     let a = h.malloc(3000).unwrap().as_ptr();
     let b = h.malloc(1000).unwrap().as_ptr();
     fill(b, 1000, 8);
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     let want = 4096 - 8 - 8 - trailer - 64;
-    let moved = unsafe { h.realloc(b, want) }.unwrap().as_ptr();
+    let moved = h.test_realloc(b, want).unwrap().as_ptr();
     assert_eq!(moved, a);
     verify(moved, 1000, 8);
     assert_eq!(h.stats().mapped_bytes, 4096);
     assert_sound(&h);
     // And when even that is not enough, the old block survives the error.
-    let again = unsafe { h.realloc(moved, 5000) };
+    let again = h.test_realloc(moved, 5000);
     assert!(matches!(again, Err(crate::heap::HeapError::OutOfMemory { .. })));
     verify(moved, 1000, 8);
     assert_sound(&h);

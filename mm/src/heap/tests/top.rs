@@ -2,7 +2,7 @@
 //! realloc moves its boundary, trimming gives its pages back, and `check`
 //! notices when it is not what the heap says.
 
-use super::{assert_sound, block_of, heap};
+use super::{TestOps, assert_sound, block_of, heap};
 use crate::heap::{Corruption, HeapError, MAGIC};
 
 /// The top chunk's header word at `off` bytes from the heap's base.
@@ -21,6 +21,7 @@ fn allocations_carve_the_top_chunk_in_order() {
     assert_eq!(h.stats().largest_free, 4096 - used);
     // The top chunk is no free-list block: the lists are empty.
     assert!(h.lists.highest().is_none());
+    // SAFETY: the top chunk's header, in the mapped heap.
     assert_eq!(unsafe { word_at(&h, h.top).read() }, MAGIC);
     assert_sound(&h);
 }
@@ -32,23 +33,23 @@ fn a_free_below_the_top_merges_into_it() {
     let b = h.malloc(3000).unwrap().as_ptr();
     let c = h.malloc(3000).unwrap().as_ptr(); // crosses into a second page
     assert_eq!(h.stats().mapped_bytes, 8192);
-    unsafe { h.free(c) }.unwrap();
+    h.test_free(c).unwrap();
     assert_eq!(h.stats().mapped_bytes, 4096, "the page above the top chunk went back");
     assert_eq!(h.top as usize, block_of(100) + block_of(3000));
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(b).unwrap();
     assert_eq!(h.top as usize, block_of(100));
     assert!(h.lists.highest().is_none(), "no list was involved");
     assert_sound(&h);
     // A free block before the freed one merges too (it leaves its list).
     let b = h.malloc(1500).unwrap().as_ptr();
     let c = h.malloc(1500).unwrap().as_ptr();
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(b).unwrap();
     assert!(h.lists.highest().is_some());
-    unsafe { h.free(c) }.unwrap();
+    h.test_free(c).unwrap();
     assert!(h.lists.highest().is_none());
     assert_eq!(h.top as usize, block_of(100));
     assert_sound(&h);
-    unsafe { h.free(a) }.unwrap();
+    h.test_free(a).unwrap();
     assert_eq!((h.stats().mapped_bytes, h.top), (0, 0));
 }
 
@@ -56,14 +57,14 @@ fn a_free_below_the_top_merges_into_it() {
 fn realloc_at_the_top_moves_the_boundary_both_ways() {
     let mut h = heap();
     let p = h.malloc(64).unwrap().as_ptr();
-    let grown = unsafe { h.realloc(p, 1000) }.unwrap().as_ptr();
+    let grown = h.test_realloc(p, 1000).unwrap().as_ptr();
     assert_eq!(grown, p);
     assert_eq!(h.top as usize, block_of(1000));
-    let big = unsafe { h.realloc(p, 9000) }.unwrap().as_ptr();
+    let big = h.test_realloc(p, 9000).unwrap().as_ptr();
     assert_eq!(big, p);
     assert_eq!(h.stats().mapped_bytes, block_of(9000).next_multiple_of(4096));
     assert_sound(&h);
-    let small = unsafe { h.realloc(p, 40) }.unwrap().as_ptr();
+    let small = h.test_realloc(p, 40).unwrap().as_ptr();
     assert_eq!(small, p);
     assert_eq!((h.top as usize, h.stats().mapped_bytes), (block_of(40), 4096));
     assert_sound(&h);
@@ -75,11 +76,12 @@ fn a_corrupted_top_header_is_reported_and_never_merged_or_handed_out() {
     let a = h.malloc(100).unwrap().as_ptr();
     let top = h.top;
     let hdr = word_at(&h, top);
-    unsafe { hdr.write(0x4141_4141) }; // an overflow of `a` over the top chunk
+    // SAFETY: deliberate corruption (an overflow of `a` over the top chunk), in the mapped heap.
+    unsafe { hdr.write(0x4141_4141) };
     let bad = HeapError::Corrupted { addr: hdr as usize, what: Corruption::BadMagic { found: 0x4141_4141 } };
     assert_eq!(h.check(), Err(bad));
-    assert_eq!(unsafe { h.free(a) }, Err(bad), "never merged");
-    assert_eq!(unsafe { h.realloc(a, 200) }, Err(bad), "never grown into");
+    assert_eq!(h.test_free(a), Err(bad), "never merged");
+    assert_eq!(h.test_realloc(a, 200), Err(bad), "never grown into");
     assert_eq!(h.malloc(500), Err(bad), "reported when met by malloc");
     // Dropped from circulation: the next request is served above it.
     let p = h.malloc(500).unwrap().as_ptr() as usize;
@@ -97,12 +99,16 @@ fn check_verifies_the_top_chunk() {
     let top = h.top;
     let addr = h.base as usize + top as usize;
     let size_word = word_at(&h, top + 4);
+    // SAFETY: the top chunk's header word, in the mapped heap.
     let size = unsafe { size_word.read() };
     // Flag bits in its size word.
+    // SAFETY: deliberate corruption of the top chunk's header, in the mapped heap.
     unsafe { size_word.write(size | 2) };
     assert!(matches!(h.check(), Err(HeapError::Corrupted { addr: at, what: Corruption::PrevBits { .. } }) if at == addr));
+    // SAFETY: as above.
     unsafe { size_word.write(size | 1 << 30) };
     assert_eq!(h.check(), Err(HeapError::Corrupted { addr, what: Corruption::Top { why: "its size word has flag bits" } }));
+    // SAFETY: restoring the header.
     unsafe { size_word.write(size) };
     assert_sound(&h);
     // The heap's idea of where it starts is wrong.
@@ -110,7 +116,7 @@ fn check_verifies_the_top_chunk() {
     assert!(matches!(h.check(), Err(HeapError::Corrupted { what: Corruption::Top { .. }, .. })));
     h.top = top;
     // A listed free block at the top instead of a top chunk.
-    unsafe { h.free(b) }.unwrap();
+    h.test_free(b).unwrap();
     assert_sound(&h);
     h.top = h.mapped;
     let err = h.check().unwrap_err();

@@ -47,7 +47,6 @@ run: build/kernel.elf
 	qemu-system-i386 -cdrom build/run.iso $(QEMU_ARGS)
 
 debug: build/kernel.elf
-	@scripts/ensure-deps.sh --debug
 	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"
 	@scripts/debug.sh build/run.iso $(QEMU_ARGS)
 

@@ -2,7 +2,8 @@
 # Installs what `make run`, `make test` and `make iso` need, and nothing when
 # everything is already there. Safe to run any number of times.
 #
-#   - Debian packages: QEMU (i386), GRUB's BIOS image builder, xorriso, mtools
+#   - Debian packages: QEMU (i386), GRUB's BIOS image builder, xorriso, mtools,
+#     binutils (objcopy), GDB (`make debug`, and its test in `make test`)
 #   - the `rust-src` component of the pinned toolchain (for -Zbuild-std)
 set -euo pipefail
 
@@ -16,6 +17,7 @@ declare -A need=(
   [xorriso]=xorriso
   [mformat]=mtools
   [objcopy]=binutils
+  [gdb]=gdb
 )
 missing=()
 for cmd in "${!need[@]}"; do
@@ -23,10 +25,6 @@ for cmd in "${!need[@]}"; do
 done
 # grub-mkrescue needs the i386-pc modules to make a BIOS-bootable image.
 [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
-# `make debug` also needs GDB.
-if [ "${1:-}" = "--debug" ]; then
-  command -v gdb >/dev/null 2>&1 || missing+=(gdb)
-fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   # shellcheck disable=SC2207

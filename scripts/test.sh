@@ -188,4 +188,31 @@ wrong_loader() {
 }
 wrong_loader
 
+# make debug: QEMU stopped with a GDB server, GDB with scripts/gdbinit must
+# reach kernel_main with the kernel's symbols.
+debug_session() {
+  local name="[debug] make debug's GDB script stops in kernel_main with symbols"
+  local iso="$LOGS/debug.iso" out="$LOGS/debug.gdb.log"
+  scripts/mkiso.sh build/kernel.elf "$iso" ""
+  timeout 60 qemu-system-i386 -cdrom "$iso" -m 32M -display none -no-reboot -monitor none \
+    -serial none -S -gdb tcp:127.0.0.1:1234 </dev/null >"$LOGS/debug.qemu.log" 2>&1 &
+  local qemu=$!
+  # Wait until QEMU listens (a probe connection is harmless: the GDB stub
+  # goes back to listening when a client leaves).
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null && break
+    sleep 0.1
+  done
+  timeout 60 gdb -q -batch -x scripts/gdbinit -ex continue -ex 'info symbol $pc' -ex bt >"$out" 2>&1
+  kill "$qemu" 2>/dev/null
+  wait "$qemu" 2>/dev/null
+  if grep -q 'kernel_main' "$out" && grep -q 'kernel/src/start.rs' "$out"; then
+    pass "$name"
+  else
+    fail "$name" "GDB did not stop there (log: $out)"
+    tail -n 10 "$out" | indent
+  fi
+}
+debug_session
+
 finish

@@ -8,7 +8,8 @@
 //! | `run=NAME`      | with `selftest`: run only tests whose name contains NAME |
 //! | `mem=SIZE`      | the RAM QEMU was given (`4M`, `128M`): tests check the   |
 //! |                 | memory map against it                                    |
-//! | `seed=N`        | seed for the randomised tests (default: from the clock)  |
+//! | `seed=N`        | seed for the randomised tests (default 0x5EED; `make     |
+//! |                 | test` passes a fresh one each run and prints it)         |
 //!
 //! Unknown words are ignored, so GRUB can add its own.
 

@@ -9,6 +9,10 @@ use core::fmt;
 use mm::{PAGE_SIZE, PhysAddr};
 use spin::Once;
 
+/// The largest block that always fits the reserved windows, wherever in
+/// its first page it starts (one page goes to that offset at worst).
+const MAX_KIB: usize = (Slot::BOOT_INFO_COUNT - 1) * 4;
+
 static BOOT_INFO: Once<(BootInfo<'static>, PhysAddr, u32)> = Once::new();
 
 /// Why the boot information cannot be used.
@@ -25,11 +29,9 @@ pub enum MapError {
 impl fmt::Display for MapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLarge { size } => write!(
-                f,
-                "it claims {size} bytes, more than the {} KiB this kernel maps for it",
-                Slot::BOOT_INFO_COUNT * 4 - 4
-            ),
+            Self::TooLarge { size } => {
+                write!(f, "it claims {size} bytes, more than the {MAX_KIB} KiB this kernel maps for it")
+            }
             Self::Misaligned => write!(f, "it is not 8-byte aligned"),
             Self::Invalid(e) => write!(f, "{e}"),
         }

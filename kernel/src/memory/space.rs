@@ -19,6 +19,7 @@ use mm::paging::{Mapper, PageTableFlags, RecursiveTables, Tlb};
 use mm::{PAGE_SIZE, VirtAddr};
 
 use super::image;
+use crate::layout::KernelImage;
 
 /// A frame allocator with no frames, for changes that cannot need one:
 /// editing the kernel's own page table, which is PINNED (never freed) and
@@ -51,8 +52,7 @@ pub fn remove_identity_map() {
 }
 
 /// The rights each page of the kernel window gets: `None` means unmapped.
-fn rights(addr: u32, keep: VirtAddr) -> Option<PageTableFlags> {
-    let image = image::kernel_image();
+fn rights(addr: u32, image: &KernelImage, keep: VirtAddr) -> Option<PageTableFlags> {
     if addr == keep.as_u32() {
         Some(PageTableFlags::PRESENT | PageTableFlags::WRITABLE)
     } else if image.stack_guard.contains(&addr) {
@@ -70,10 +70,11 @@ fn rights(addr: u32, keep: VirtAddr) -> Option<PageTableFlags> {
 /// the boot window at 0xC0000000, except the page at `keep` (the console's
 /// text buffer, which moves elsewhere once virtual ranges exist).
 pub fn protect_kernel_image(mapper: &mut Mapper<RecursiveTables>, tlb: &mut impl Tlb, keep: VirtAddr) {
+    let image = image::kernel_image();
     for i in 0..1024u32 {
         let addr = KERNEL_BASE + i * PAGE_SIZE;
         let page = Page::containing(VirtAddr::new(addr));
-        match rights(addr, keep) {
+        match rights(addr, &image, keep) {
             Some(flags) => {
                 // SAFETY: making .text/.rodata read-only breaks nothing (no
                 // Rust code holds `&mut` into them), data keeps WRITABLE.

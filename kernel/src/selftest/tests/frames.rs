@@ -11,16 +11,16 @@ use mm::{PAGE_SIZE, PhysAddr};
 fn occupied(addr: u32) -> Option<&'static str> {
     let (kernel_start, kernel_end) = image::physical_span();
     if (kernel_start.as_u32()..kernel_end.as_u32()).contains(&addr) {
-        return Some("the kernel image");
+        return Some("inside the kernel image");
     }
     if let Some((start, size)) = boot_info::phys_span() {
         let first = start.align_down(PAGE_SIZE).as_u32();
         if (first..start.as_u32() + size).contains(&addr) {
-            return Some("the boot information");
+            return Some("inside the boot information");
         }
     }
     if boot_info::get().modules().any(|m| (m.start & !(PAGE_SIZE - 1)..m.end).contains(&addr)) {
-        return Some("a boot module");
+        return Some("inside a boot module");
     }
     None
 }
@@ -54,8 +54,8 @@ fn drain_every_frame_and_give_it_back() -> TestResult {
                 failure = Some(("not 4 KiB-aligned", addr));
             } else if !memory.frames.usable().contains(frame.number()) {
                 failure = Some(("outside usable RAM", addr));
-            } else if let Some(_what) = occupied(addr) {
-                failure = Some(("inside the kernel image, boot information or a module", addr));
+            } else if let Some(what) = occupied(addr) {
+                failure = Some((what, addr));
             } else if number / 32 >= words {
                 failure = Some(("beyond the uniqueness bitmap", addr));
             } else {

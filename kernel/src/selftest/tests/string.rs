@@ -102,7 +102,7 @@ fn c_strings() -> TestResult {
     // SAFETY: NUL-terminated byte strings.
     unsafe {
         ensure_eq!(strlen(hello.as_ptr()), 5);
-        ensure_eq!(strlen(b"\0".as_ptr()), 0);
+        ensure_eq!(strlen(c"".as_ptr().cast()), 0);
         ensure!(strcmp(hello.as_ptr(), help.as_ptr()) < 0, "'l' < 'p'");
         ensure_eq!(strcmp(hello.as_ptr(), hello.as_ptr()), 0);
         ensure_eq!(strncmp(hello.as_ptr(), help.as_ptr(), 3), 0);

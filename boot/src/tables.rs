@@ -73,10 +73,8 @@ impl BootStack {
 pub(crate) static PAGE_DIRECTORY: PageTableStorage = PageTableStorage::new();
 pub(crate) static KERNEL_PAGE_TABLE: PageTableStorage = PageTableStorage::new();
 pub(crate) static FIXMAP_PAGE_TABLE: PageTableStorage = PageTableStorage::new();
-pub(crate) static STACK: BootStack = BootStack {
-    guard: UnsafeCell::new([0; 4096]),
-    stack: UnsafeCell::new([0; BOOT_STACK_SIZE]),
-};
+pub(crate) static STACK: BootStack =
+    BootStack { guard: UnsafeCell::new([0; 4096]), stack: UnsafeCell::new([0; BOOT_STACK_SIZE]) };
 
 /// The page directory the CPU uses from boot on.
 pub fn boot_page_directory() -> &'static PageTableStorage {

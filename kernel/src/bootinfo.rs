@@ -133,7 +133,8 @@ impl<'a> BootInfo<'a> {
             }
             if kind == TagType::Mmap {
                 let payload = tag.payload();
-                let entry_size = u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                let entry_size =
+                    u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
                 if entry_size != MMAP_ENTRY_SIZE {
                     return Err(BootInfoError::MemoryMapEntrySize { entry_size });
                 }

@@ -16,7 +16,9 @@ fn panic(info: &PanicInfo<'_>) -> ! {
     unsafe { crate::console::force_unlock() };
     crate::console::print_colored(Color::LightRed, format_args!("\nKERNEL PANIC: "));
     match info.location() {
-        Some(loc) => crate::println!("{} at {}:{}:{}", info.message(), loc.file(), loc.line(), loc.column()),
+        Some(loc) => {
+            crate::println!("{} at {}:{}:{}", info.message(), loc.file(), loc.line(), loc.column())
+        }
         None => crate::println!("{}", info.message()),
     }
     crate::start::stop(ExitCode::Crashed)

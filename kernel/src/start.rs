@@ -95,7 +95,10 @@ fn print_boot_info(info: &BootInfo<'_>) {
     }
     println!("usable memory: {} KiB ({} MiB)", usable / 1024, usable >> 20);
     if above_4g > 0 {
-        println!("  of which {} MiB above 4 GiB, out of reach without PAE: not used", above_4g >> 20);
+        println!(
+            "  of which {} MiB above 4 GiB, out of reach without PAE: not used",
+            above_4g >> 20
+        );
     }
 }
 

@@ -106,9 +106,15 @@ fn main() {
     if let Ok(spec) = std::env::var("HEAP_BENCH_PROFILE") {
         return profile(&spec);
     }
-    let rounds = std::env::var("HEAP_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(7usize).max(1);
+    let rounds = std::env::var("HEAP_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7usize)
+        .max(1);
     let names = [Kmalloc::NAME, TalcAlloc::NAME, Lla::NAME];
-    println!("heap benchmark: {rounds} rounds per workload, median time; footprint = peak pages mapped");
+    println!(
+        "heap benchmark: {rounds} rounds per workload, median time; footprint = peak pages mapped"
+    );
     println!(
         "size_of: kmalloc Heap {} B (its free-list heads live there, not in the heap)",
         std::mem::size_of::<mm::heap::Heap<mm::heap::ArenaSource>>()
@@ -147,7 +153,9 @@ fn main() {
     let labels: Vec<&str> = all.iter().map(|w| w.name).collect();
     let chart = svg::chart(&labels, names, &speed, &footprint);
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/bench");
-    match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(format!("{dir}/heap.svg"), chart)) {
+    match std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(format!("{dir}/heap.svg"), chart))
+    {
         Ok(()) => println!("\nchart written to docs/bench/heap.svg"),
         Err(e) => println!("\ncould not write docs/bench/heap.svg: {e}"),
     }

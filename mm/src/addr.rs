@@ -172,7 +172,10 @@ mod tests {
         assert!(!a.is_aligned(PAGE_SIZE));
         assert!(PhysAddr::new(0x2000).is_aligned(PAGE_SIZE));
         assert_eq!(PhysAddr::new(0xFFFF_F001).align_up(PAGE_SIZE), None);
-        assert_eq!(PhysAddr::new(0xFFFF_F000).align_up(PAGE_SIZE), Some(PhysAddr::new(0xFFFF_F000)));
+        assert_eq!(
+            PhysAddr::new(0xFFFF_F000).align_up(PAGE_SIZE),
+            Some(PhysAddr::new(0xFFFF_F000))
+        );
     }
 
     #[test]

@@ -31,11 +31,7 @@ impl Frame {
 
     /// The frame that starts at `addr`; an unaligned address is an error.
     pub const fn from_start(addr: PhysAddr) -> Result<Self, Misaligned> {
-        if addr.is_aligned(PAGE_SIZE) {
-            Ok(Self(addr))
-        } else {
-            Err(Misaligned(addr.as_u32()))
-        }
+        if addr.is_aligned(PAGE_SIZE) { Ok(Self(addr)) } else { Err(Misaligned(addr.as_u32())) }
     }
 
     /// The frame with number `number` (its address divided by 4 KiB).
@@ -73,11 +69,7 @@ impl Page {
 
     /// The page that starts at `addr`; an unaligned address is an error.
     pub const fn from_start(addr: VirtAddr) -> Result<Self, Misaligned> {
-        if addr.is_aligned(PAGE_SIZE) {
-            Ok(Self(addr))
-        } else {
-            Err(Misaligned(addr.as_u32()))
-        }
+        if addr.is_aligned(PAGE_SIZE) { Ok(Self(addr)) } else { Err(Misaligned(addr.as_u32())) }
     }
 
     /// The first byte of the page.

@@ -60,4 +60,5 @@ const _: () = assert!(HEAP_END.as_u32() == VRANGE_START.as_u32());
 const _: () = assert!(VRANGE_END.as_u32() == FIXMAP_START.as_u32());
 const _: () = assert!(FIXMAP_START.directory_index() == FIXMAP_PDE);
 const _: () = assert!(PAGE_TABLES.directory_index() == RECURSIVE_PDE);
-const _: () = assert!(PAGE_DIRECTORY.as_u32() == PAGE_TABLES.as_u32() + (RECURSIVE_PDE as u32) * 4096);
+const _: () =
+    assert!(PAGE_DIRECTORY.as_u32() == PAGE_TABLES.as_u32() + (RECURSIVE_PDE as u32) * 4096);

@@ -62,7 +62,11 @@ fn page_fault(frame: &TrapFrame) -> ! {
             "read"
         },
         if code.contains(PageFaultError::US) { "user" } else { "kernel" },
-        if code.contains(PageFaultError::RSVD) { ", reserved bit set in a paging entry" } else { "" },
+        if code.contains(PageFaultError::RSVD) {
+            ", reserved bit set in a paging entry"
+        } else {
+            ""
+        },
         if code.contains(PageFaultError::PK) { ", protection key" } else { "" },
     );
     print_frame(frame);
@@ -80,7 +84,12 @@ fn print_frame(frame: &TrapFrame) {
     );
     crate::println!(
         "  eax {:#010x}  ebx {:#010x}  ecx {:#010x}  edx {:#010x}  esi {:#010x}  edi {:#010x}",
-        frame.eax, frame.ebx, frame.ecx, frame.edx, frame.esi, frame.edi
+        frame.eax,
+        frame.ebx,
+        frame.ecx,
+        frame.edx,
+        frame.esi,
+        frame.edi
     );
 }
 
@@ -93,7 +102,12 @@ pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     let cr2_region = classify(cr2, &image, memory::heap_top());
     begin_report("DOUBLE FAULT");
     crate::println!(": the CPU faulted while delivering a fault (error code {error_code:#x})");
-    crate::println!("  interrupted context: eip {:#010x}  esp {:#010x}  ebp {:#010x}", context.eip, context.esp, context.ebp);
+    crate::println!(
+        "  interrupted context: eip {:#010x}  esp {:#010x}  ebp {:#010x}",
+        context.eip,
+        context.esp,
+        context.ebp
+    );
     crate::println!("  esp is in: {stack_region}");
     crate::println!("  last page-fault address (CR2) {cr2:#010x}: {cr2_region}");
     if cr2_region == crate::layout::Region::StackGuard {

@@ -34,10 +34,14 @@ pub const DOUBLE_FAULT_TSS: SegmentSelector = SegmentSelector::new(4, Ring::Ring
 static GDT: Once<[Descriptor; 5]> = Once::new();
 
 fn tss_descriptor(base: u32, size: usize) -> Descriptor {
-    <DescriptorBuilder as GateDescriptorBuilder<u32>>::tss_descriptor(u64::from(base), size as u64 - 1, true)
-        .present()
-        .dpl(Ring::Ring0)
-        .finish()
+    <DescriptorBuilder as GateDescriptorBuilder<u32>>::tss_descriptor(
+        u64::from(base),
+        size as u64 - 1,
+        true,
+    )
+    .present()
+    .dpl(Ring::Ring0)
+    .finish()
 }
 
 /// Builds and loads the GDT, reloads every segment register and loads the
@@ -56,7 +60,13 @@ pub fn init(kernel_tss: u32, double_fault_tss: u32, tss_size: usize) {
             .limit_granularity_4kb()
             .db()
             .finish();
-        [Descriptor::NULL, code, data, tss_descriptor(kernel_tss, tss_size), tss_descriptor(double_fault_tss, tss_size)]
+        [
+            Descriptor::NULL,
+            code,
+            data,
+            tss_descriptor(kernel_tss, tss_size),
+            tss_descriptor(double_fault_tss, tss_size),
+        ]
     });
     let pointer = DescriptorTablePointer::new_from_slice(gdt);
     // SAFETY: `gdt` is 'static and holds valid flat segments; reloading the

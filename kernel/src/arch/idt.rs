@@ -109,9 +109,12 @@ pub fn init() {
                 DescriptorBuilder::task_gate_descriptor(gdt::DOUBLE_FAULT_TSS).present().finish()
             } else {
                 let stub = stubs + (vector * STUB_SIZE) as u32;
-                <DescriptorBuilder as GateDescriptorBuilder<u32>>::interrupt_descriptor(gdt::KERNEL_CODE, stub)
-                    .present()
-                    .finish()
+                <DescriptorBuilder as GateDescriptorBuilder<u32>>::interrupt_descriptor(
+                    gdt::KERNEL_CODE,
+                    stub,
+                )
+                .present()
+                .finish()
             }
         })
     });

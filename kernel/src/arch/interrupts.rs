@@ -35,7 +35,8 @@ pub extern "C" fn dispatch(frame: &mut TrapFrame) {
         if !handler.is_null() {
             // SAFETY: only `set_irq_handler` stores non-null values, and it
             // stores `IrqHandler` function pointers.
-            let handler: IrqHandler = unsafe { core::mem::transmute::<*mut (), IrqHandler>(handler) };
+            let handler: IrqHandler =
+                unsafe { core::mem::transmute::<*mut (), IrqHandler>(handler) };
             handler();
         }
         pic::end_of_interrupt(irq);

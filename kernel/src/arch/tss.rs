@@ -33,7 +33,8 @@ unsafe impl Sync for StackCell {}
 
 static KERNEL_TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
 static DOUBLE_FAULT_TSS: TssCell = TssCell(UnsafeCell::new(TaskStateSegment::new()));
-static DOUBLE_FAULT_STACK: StackCell = StackCell(UnsafeCell::new(Stack([0; DOUBLE_FAULT_STACK_SIZE])));
+static DOUBLE_FAULT_STACK: StackCell =
+    StackCell(UnsafeCell::new(Stack([0; DOUBLE_FAULT_STACK_SIZE])));
 
 /// The context the CPU saved in the kernel's TSS when it switched to the
 /// double-fault task: what was running when the double fault hit.

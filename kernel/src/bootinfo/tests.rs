@@ -61,7 +61,9 @@ impl Aligned {
     fn from(bytes: &[u8]) -> Self {
         let mut words = vec![0u64; bytes.len().div_ceil(8)];
         // SAFETY: `words` has at least `bytes.len()` bytes.
-        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), words.as_mut_ptr().cast(), bytes.len()) };
+        unsafe {
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), words.as_mut_ptr().cast(), bytes.len())
+        };
         Self(words, bytes.len())
     }
 
@@ -182,6 +184,9 @@ fn invalid_utf8_command_line_reads_as_empty() {
 #[test]
 fn errors_explain_themselves() {
     let e = BootInfoError::TagTooShort { tag_type: 6, size: 12, minimum: 16 };
-    assert_eq!(e.to_string(), "boot information tag of type 6 is 12 bytes, shorter than the 16 its type needs");
+    assert_eq!(
+        e.to_string(),
+        "boot information tag of type 6 is 12 bytes, shorter than the 16 its type needs"
+    );
     assert_eq!(BootInfoError::NoMemoryMap.to_string(), "the boot loader passed no memory map");
 }

@@ -166,7 +166,11 @@ mod tests {
     }
 
     fn row_text(s: &Screen<Array>, row: usize) -> String {
-        (0..WIDTH).map(|c| (s.cells.0[row * WIDTH + c] & 0xFF) as u8 as char).collect::<String>().trim_end().to_string()
+        (0..WIDTH)
+            .map(|c| (s.cells.0[row * WIDTH + c] & 0xFF) as u8 as char)
+            .collect::<String>()
+            .trim_end()
+            .to_string()
     }
 
     #[test]

@@ -30,7 +30,10 @@ impl fmt::Display for MapError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooLarge { size } => {
-                write!(f, "it claims {size} bytes, more than the {MAX_KIB} KiB this kernel maps for it")
+                write!(
+                    f,
+                    "it claims {size} bytes, more than the {MAX_KIB} KiB this kernel maps for it"
+                )
             }
             Self::Misaligned => write!(f, "it is not 8-byte aligned"),
             Self::Invalid(e) => write!(f, "{e}"),

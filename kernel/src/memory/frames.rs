@@ -76,10 +76,12 @@ pub fn map_entries<'a>(info: &'a BootInfo<'_>) -> impl Iterator<Item = MapEntry>
 /// Builds the frame stack. Call once.
 pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameReport), FramesError> {
     let (kernel_start, kernel_end) = image::physical_span();
-    let (info_start, info_size) = super::boot_info::phys_span().expect("boot information is mapped");
+    let (info_start, info_size) =
+        super::boot_info::phys_span().expect("boot information is mapped");
     let mut occupied = [ByteRange::new(0, 0); 2 + 64];
-    occupied[0] = ByteRange::from_bounds(u64::from(kernel_start.as_u32()), u64::from(kernel_end.as_u32()))
-        .expect("the kernel image ends after it starts");
+    occupied[0] =
+        ByteRange::from_bounds(u64::from(kernel_start.as_u32()), u64::from(kernel_end.as_u32()))
+            .expect("the kernel image ends after it starts");
     occupied[1] = ByteRange::at(info_start, info_size);
     let mut count = 2;
     for module in info.modules() {
@@ -93,7 +95,8 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
     }
 
     let map_usable = clean(map_entries(info), &[]).map_err(FramesError::Map)?.total_frames();
-    let mut usable: UsableMemory = clean(map_entries(info), &occupied[..count]).map_err(FramesError::Map)?;
+    let mut usable: UsableMemory =
+        clean(map_entries(info), &occupied[..count]).map_err(FramesError::Map)?;
 
     let frames = bitmap_frames(&usable);
     if frames as usize > Slot::BITMAP_COUNT {

@@ -46,7 +46,9 @@ fn unmap_pages(memory: &mut Memory, offset: usize, pages: usize) {
             Ok((frame, flush)) => {
                 flush.flush(&mut memory.tlb);
                 if let Err(e) = memory.frames.free(frame) {
-                    panic!("heap: the frame behind {page:?} was refused by the frame allocator: {e}");
+                    panic!(
+                        "heap: the frame behind {page:?} was refused by the frame allocator: {e}"
+                    );
                 }
             }
             Err(e) => panic!("heap: unmapping {page:?}, which the heap had mapped, failed: {e}"),
@@ -78,7 +80,9 @@ unsafe impl PageSource for KernelPages {
             let flags = PageTableFlags::WRITABLE;
             // SAFETY: the frame was just allocated, so it is ours alone; the
             // page is in the heap region above the heap's top, unmapped.
-            match unsafe { memory.mapper.map(heap_page(offset, i), frame, flags, &mut memory.frames) } {
+            match unsafe {
+                memory.mapper.map(heap_page(offset, i), frame, flags, &mut memory.frames)
+            } {
                 Ok(flush) => flush.flush(&mut memory.tlb),
                 Err(e) => {
                     // No frame left for a page table: give this frame back too.
@@ -235,12 +239,15 @@ unsafe impl GlobalAlloc for KernelAllocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `ptr` is live from this allocator with `layout`.
-        let result = unsafe { HEAP.lock().realloc_aligned(ptr, new_size, layout.align().max(MIN_ALIGN)) };
+        let result =
+            unsafe { HEAP.lock().realloc_aligned(ptr, new_size, layout.align().max(MIN_ALIGN)) };
         match result {
             Ok(p) => p.as_ptr(),
-            Err(HeapError::OutOfMemory { .. } | HeapError::TooLarge { .. } | HeapError::BadAlignment { .. }) => {
-                ptr::null_mut()
-            }
+            Err(
+                HeapError::OutOfMemory { .. }
+                | HeapError::TooLarge { .. }
+                | HeapError::BadAlignment { .. },
+            ) => ptr::null_mut(),
             Err(e) => corruption("realloc", ptr, e),
         }
     }

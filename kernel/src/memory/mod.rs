@@ -60,7 +60,9 @@ pub fn lock() -> IrqMutexGuard<'static, Memory> {
 }
 
 impl Memory {
-    fn range_mapper(&mut self) -> RangeMapper<'_, RecursiveTables, FrameStack<FixmapWindow>, KernelTlb> {
+    fn range_mapper(
+        &mut self,
+    ) -> RangeMapper<'_, RecursiveTables, FrameStack<FixmapWindow>, KernelTlb> {
         RangeMapper {
             ranges: &mut self.ranges,
             mapper: &mut self.mapper,
@@ -76,9 +78,15 @@ impl Memory {
     ///
     /// `phys..phys + pages * 4 KiB` is device memory (not RAM the frame
     /// allocator owns) that no other mapping covers with other caching.
-    pub unsafe fn map_device(&mut self, phys: PhysAddr, pages: u32) -> Result<MappedRange, MapRangeError> {
-        let frames = (0..pages).map(|i| Frame::containing(PhysAddr::new(phys.as_u32() + i * PAGE_SIZE)));
-        let flags = PageTableFlags::WRITABLE | PageTableFlags::NO_CACHE | PageTableFlags::WRITE_THROUGH;
+    pub unsafe fn map_device(
+        &mut self,
+        phys: PhysAddr,
+        pages: u32,
+    ) -> Result<MappedRange, MapRangeError> {
+        let frames =
+            (0..pages).map(|i| Frame::containing(PhysAddr::new(phys.as_u32() + i * PAGE_SIZE)));
+        let flags =
+            PageTableFlags::WRITABLE | PageTableFlags::NO_CACHE | PageTableFlags::WRITE_THROUGH;
         // SAFETY: forwarded contract.
         unsafe { self.range_mapper().map_device(frames, flags) }
     }
@@ -153,7 +161,9 @@ pub fn init(info: &BootInfo<'_>) {
         Ok(built) => built,
         Err(e) => fatal("cannot build the frame allocator", &e),
     };
-    MEMORY.call_once(|| IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), tlb }));
+    MEMORY.call_once(|| {
+        IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), tlb })
+    });
 
     move_console(boot_vga);
     space::enable_write_protect();
@@ -172,10 +182,11 @@ fn move_console(boot_vga: VirtAddr) {
     let mut memory = lock();
     // SAFETY: 0xB8000 is the VGA text buffer, device memory that the frame
     // allocator never owns (the memory map reserves 0xA0000..0x100000).
-    let mapped = match unsafe { memory.map_device(PhysAddr::new(crate::console::vga::VGA_TEXT_PHYS), 1) } {
-        Ok(mapped) => mapped,
-        Err(e) => fatal("cannot map the VGA text buffer", &e),
-    };
+    let mapped =
+        match unsafe { memory.map_device(PhysAddr::new(crate::console::vga::VGA_TEXT_PHYS), 1) } {
+            Ok(mapped) => mapped,
+            Err(e) => fatal("cannot map the VGA text buffer", &e),
+        };
     let new_base = mapped.start().as_mut_ptr::<u16>();
     // The console uses the buffer for the kernel's whole life; the mapping
     // is kept here, never unmapped.
@@ -188,7 +199,9 @@ fn move_console(boot_vga: VirtAddr) {
     let memory = &mut *memory;
     // SAFETY: the console no longer uses the boot window; its frame is
     // device memory, dropped rather than freed.
-    if let Ok((_vga, flush)) = unsafe { memory.mapper.unmap(Page::containing(boot_vga), &mut space::NoFrames) } {
+    if let Ok((_vga, flush)) =
+        unsafe { memory.mapper.unmap(Page::containing(boot_vga), &mut space::NoFrames) }
+    {
         flush.flush(&mut memory.tlb);
     }
 }
@@ -217,7 +230,8 @@ fn print_accounting(info: &BootInfo<'_>, report: &FrameReport) {
         frames_of(start.as_u32() + size - first)
     });
     let modules: u32 = info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum();
-    let tables = (0..1023).filter(|&i| i != mm::layout::KERNEL_PDE && i != mm::layout::FIXMAP_PDE)
+    let tables = (0..1023)
+        .filter(|&i| i != mm::layout::KERNEL_PDE && i != mm::layout::FIXMAP_PDE)
         .filter(|&i| memory.mapper.present_entries(i) > 0)
         .count() as u32;
     let allocated = memory.frames_in_use();

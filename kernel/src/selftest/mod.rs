@@ -78,14 +78,15 @@ pub fn registry() -> &'static [Test] {
 /// Runs the tests the command line selects and returns how QEMU should exit.
 pub fn run(cmdline: &CommandLine<'_>) -> ExitCode {
     let filter = cmdline.value("run");
-    let scenario = |name| registry().iter().find(|t| t.kind == Kind::Fault && t.short_name() == name);
+    let scenario =
+        |name| registry().iter().find(|t| t.kind == Kind::Fault && t.short_name() == name);
     if let Some(scenario) = filter.and_then(scenario) {
         return run_fault_scenario(scenario);
     }
     let selected = || {
-        registry()
-            .iter()
-            .filter(move |t| t.kind == Kind::Test && filter.is_none_or(|f| t.short_name().contains(f)))
+        registry().iter().filter(move |t| {
+            t.kind == Kind::Test && filter.is_none_or(|f| t.short_name().contains(f))
+        })
     };
     let total = selected().count();
     println!("selftest: running {total} tests");

@@ -107,19 +107,11 @@ mod tests {
     fn check(a: &[u8], b: &[u8]) {
         let n = a.len();
         // SAFETY: both slices hold `n` bytes.
-        let (m, bc) = unsafe {
-            (
-                memcmp(a.as_ptr(), b.as_ptr(), n),
-                bcmp(a.as_ptr(), b.as_ptr(), n),
-            )
-        };
+        let (m, bc) =
+            unsafe { (memcmp(a.as_ptr(), b.as_ptr(), n), bcmp(a.as_ptr(), b.as_ptr(), n)) };
         assert_eq!(sign(m), a.cmp(b), "memcmp {a:x?} vs {b:x?}");
         assert_eq!(bc == 0, a == b, "bcmp {a:x?} vs {b:x?}");
-        let want = a
-            .iter()
-            .zip(b)
-            .find(|(x, y)| x != y)
-            .map_or(0, |(&x, &y)| byte_diff(x, y));
+        let want = a.iter().zip(b).find(|(x, y)| x != y).map_or(0, |(&x, &y)| byte_diff(x, y));
         assert_eq!(m, want);
     }
 

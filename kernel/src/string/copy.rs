@@ -87,12 +87,7 @@ pub unsafe extern "C" fn memmove(dest: *mut u8, src: *const u8, n: usize) -> *mu
 unsafe fn copy_up(dest: *mut u8, src: *const u8, n: usize) {
     let (d, s) = (dest as usize, src as usize);
     // Aligning `dest` only pays when it aligns `src` as well (module docs).
-    let head = if (d ^ s) % 4 == 0 {
-        d.wrapping_neg() % 4
-    } else {
-        0
-    }
-    .min(n);
+    let head = if (d ^ s) % 4 == 0 { d.wrapping_neg() % 4 } else { 0 }.min(n);
     let body = n - head;
     // SAFETY: with DF clear, the three `rep movs` read `head` bytes, then
     // `body / 4` dwords, then `body % 4` bytes upwards: exactly `src..src+n`

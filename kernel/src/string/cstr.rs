@@ -228,10 +228,8 @@ mod tests {
     /// `strcmp` on two terminated byte strings, checked against `CStr`'s
     /// `Ord` (plain byte order, unsigned).
     fn check_strcmp(a: &[u8], b: &[u8]) -> c_int {
-        let (ca, cb) = (
-            CStr::from_bytes_with_nul(a).unwrap(),
-            CStr::from_bytes_with_nul(b).unwrap(),
-        );
+        let (ca, cb) =
+            (CStr::from_bytes_with_nul(a).unwrap(), CStr::from_bytes_with_nul(b).unwrap());
         // SAFETY: both are terminated.
         let r = unsafe { strcmp(a.as_ptr(), b.as_ptr()) };
         assert_eq!(sign(r), ca.cmp(cb), "strcmp {a:x?} vs {b:x?}");
@@ -282,10 +280,7 @@ mod tests {
 
     #[test]
     fn until_nul_trims_at_first_nul_only() {
-        assert_eq!(
-            until_nul(b"root=/dev/sda1 quiet\0\0junk\0"),
-            b"root=/dev/sda1 quiet"
-        );
+        assert_eq!(until_nul(b"root=/dev/sda1 quiet\0\0junk\0"), b"root=/dev/sda1 quiet");
         assert_eq!(until_nul(b"no terminator"), b"no terminator");
         assert_eq!(until_nul(b"\0rest"), b"");
         assert_eq!(until_nul(b""), b"");

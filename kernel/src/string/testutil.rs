@@ -9,9 +9,7 @@ pub const GUARD: usize = 16;
 /// `len` bytes in `1..=255` that vary with position and `seed`. None is
 /// zero, so C-string tests place their NULs deliberately.
 pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| ((i * 31 + usize::from(seed)) % 255) as u8 + 1)
-        .collect()
+    (0..len).map(|i| ((i * 31 + usize::from(seed)) % 255) as u8 + 1).collect()
 }
 
 /// A patterned buffer able to hold `len` bytes at any offset `0..8` from

@@ -190,7 +190,12 @@ pub struct Lla {
 impl BenchAlloc for Lla {
     const NAME: &'static str = "linked_list_allocator";
     fn new(arena: usize) -> Self {
-        Lla { heap: linked_list_allocator::Heap::empty(), arena: Arena::new(arena), len: arena, claimed: 0 }
+        Lla {
+            heap: linked_list_allocator::Heap::empty(),
+            arena: Arena::new(arena),
+            len: arena,
+            claimed: 0,
+        }
     }
     #[inline]
     fn alloc(&mut self, size: usize) -> *mut u8 {

@@ -9,15 +9,30 @@ const PANEL_H: f64 = 260.0;
 const LEFT: f64 = 60.0;
 
 /// One panel; `ratios[w][a]` for workload `w` and allocator `a`.
-fn panel(out: &mut String, y0: f64, title: &str, workloads: &[&str], ratios: &[[f64; 3]], log: bool) {
+fn panel(
+    out: &mut String,
+    y0: f64,
+    title: &str,
+    workloads: &[&str],
+    ratios: &[[f64; 3]],
+    log: bool,
+) {
     let max = ratios.iter().flatten().cloned().fold(1.0, f64::max);
-    let (lo, hi) = if log { (0.01f64.log10(), (max * 1.5).log10().max(1.0)) } else { (0.0, (max * 1.15).max(1.2)) };
+    let (lo, hi) = if log {
+        (0.01f64.log10(), (max * 1.5).log10().max(1.0))
+    } else {
+        (0.0, (max * 1.15).max(1.2))
+    };
     let scale = |v: f64| {
         let v = if log { v.max(0.01).log10() } else { v };
         y0 + 30.0 + (PANEL_H - 60.0) * (1.0 - (v - lo) / (hi - lo))
     };
     let base = scale(if log { 0.01 } else { 0.0 });
-    let _ = writeln!(out, r#"<text x="{LEFT}" y="{}" font-size="15" font-weight="bold">{title}</text>"#, y0 + 18.0);
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="{}" font-size="15" font-weight="bold">{title}</text>"#,
+        y0 + 18.0
+    );
     let ticks: Vec<f64> = if log {
         vec![0.01f64, 0.1, 1.0, 10.0].into_iter().filter(|t: &f64| t.log10() <= hi).collect()
     } else {
@@ -25,15 +40,32 @@ fn panel(out: &mut String, y0: f64, title: &str, workloads: &[&str], ratios: &[[
     };
     for t in ticks {
         let y = scale(t);
-        let dash = if t == 1.0 { r#" stroke="black" stroke-dasharray="4 3""# } else { r##" stroke="#ddd""## };
-        let _ = writeln!(out, r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"{dash}/>"#, LEFT + PANEL_W);
-        let _ = writeln!(out, r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{t}x</text>"#, LEFT - 6.0, y + 4.0);
+        let dash = if t == 1.0 {
+            r#" stroke="black" stroke-dasharray="4 3""#
+        } else {
+            r##" stroke="#ddd""##
+        };
+        let _ = writeln!(
+            out,
+            r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}"{dash}/>"#,
+            LEFT + PANEL_W
+        );
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{:.1}" font-size="11" text-anchor="end">{t}x</text>"#,
+            LEFT - 6.0,
+            y + 4.0
+        );
     }
     let group = PANEL_W / workloads.len() as f64;
     let bar = group / 4.5;
     for (w, name) in workloads.iter().enumerate() {
         let gx = LEFT + group * w as f64 + group / 2.0;
-        let _ = writeln!(out, r#"<text x="{gx:.1}" y="{:.1}" font-size="12" text-anchor="middle">{name}</text>"#, y0 + PANEL_H - 12.0);
+        let _ = writeln!(
+            out,
+            r#"<text x="{gx:.1}" y="{:.1}" font-size="12" text-anchor="middle">{name}</text>"#,
+            y0 + PANEL_H - 12.0
+        );
         for (a, ratio) in ratios[w].iter().enumerate() {
             let x = gx - 1.5 * bar + a as f64 * bar;
             let top = scale(*ratio);
@@ -56,7 +88,12 @@ fn panel(out: &mut String, y0: f64, title: &str, workloads: &[&str], ratios: &[[
 }
 
 /// The whole chart.
-pub fn chart(workloads: &[&str], allocators: [&str; 3], speed: &[[f64; 3]], footprint: &[[f64; 3]]) -> String {
+pub fn chart(
+    workloads: &[&str],
+    allocators: [&str; 3],
+    speed: &[[f64; 3]],
+    footprint: &[[f64; 3]],
+) -> String {
     let width = LEFT + PANEL_W + 20.0;
     let height = 2.0 * PANEL_H + 50.0;
     let mut out = String::new();
@@ -65,12 +102,31 @@ pub fn chart(workloads: &[&str], allocators: [&str; 3], speed: &[[f64; 3]], foot
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif">"#
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    panel(&mut out, 0.0, "Throughput relative to talc (higher is better, log scale)", workloads, speed, true);
-    panel(&mut out, PANEL_H, "Peak footprint relative to talc (lower is better)", workloads, footprint, false);
+    panel(
+        &mut out,
+        0.0,
+        "Throughput relative to talc (higher is better, log scale)",
+        workloads,
+        speed,
+        true,
+    );
+    panel(
+        &mut out,
+        PANEL_H,
+        "Peak footprint relative to talc (lower is better)",
+        workloads,
+        footprint,
+        false,
+    );
     for (a, name) in allocators.iter().enumerate() {
         let x = LEFT + a as f64 * 190.0;
         let y = 2.0 * PANEL_H + 25.0;
-        let _ = writeln!(out, r#"<rect x="{x}" y="{}" width="14" height="14" fill="{}"/>"#, y - 11.0, COLORS[a]);
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="{}" width="14" height="14" fill="{}"/>"#,
+            y - 11.0,
+            COLORS[a]
+        );
         let _ = writeln!(out, r#"<text x="{}" y="{y}" font-size="12">{name}</text>"#, x + 20.0);
     }
     out.push_str("</svg>\n");

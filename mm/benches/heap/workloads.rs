@@ -20,7 +20,13 @@ pub struct Workload {
 
 /// Slots toggled at random: an empty slot is allocated, a full one freed,
 /// so lifetimes are random (geometric) and about half the slots are live.
-fn churn(rng: &mut SplitMix64, ops: &mut Vec<Op>, live: &mut [bool], n: usize, size: impl Fn(&mut SplitMix64) -> u32) {
+fn churn(
+    rng: &mut SplitMix64,
+    ops: &mut Vec<Op>,
+    live: &mut [bool],
+    n: usize,
+    size: impl Fn(&mut SplitMix64) -> u32,
+) {
     for _ in 0..n {
         let slot = rng.below(live.len());
         if live[slot] {
@@ -65,7 +71,12 @@ fn mixed() -> Workload {
     let (mut ops, mut live) = (Vec::new(), vec![false; 500]);
     churn(&mut rng, &mut ops, &mut live, 100_000, log_uniform);
     drain(&mut ops, &mut live);
-    Workload { name: "mixed", about: "8 B-64 KiB log-uniform, random lifetimes, ~250 live", slots: 500, ops }
+    Workload {
+        name: "mixed",
+        about: "8 B-64 KiB log-uniform, random lifetimes, ~250 live",
+        slots: 500,
+        ops,
+    }
 }
 
 fn all_then_free() -> Workload {
@@ -82,7 +93,12 @@ fn all_then_free() -> Workload {
         }
         ops.extend(order.iter().map(|&slot| Op::Free { slot }));
     }
-    Workload { name: "all-then-free", about: "5000 x 16-1024 B, then all freed in random order", slots: n as usize, ops }
+    Workload {
+        name: "all-then-free",
+        about: "5000 x 16-1024 B, then all freed in random order",
+        slots: n as usize,
+        ops,
+    }
 }
 
 fn vec_growth() -> Workload {
@@ -97,7 +113,12 @@ fn vec_growth() -> Workload {
         }
         ops.push(Op::Free { slot: 0 });
     }
-    Workload { name: "vec-growth", about: "one buffer doubling 16 B -> 1 MiB by realloc", slots: 1, ops }
+    Workload {
+        name: "vec-growth",
+        about: "one buffer doubling 16 B -> 1 MiB by realloc",
+        slots: 1,
+        ops,
+    }
 }
 
 fn vec_growth_x4() -> Workload {
@@ -118,7 +139,12 @@ fn vec_growth_x4() -> Workload {
             ops.push(Op::Free { slot });
         }
     }
-    Workload { name: "vec-growth-x4", about: "4 buffers doubling 16 B -> 128 KiB by realloc, side by side", slots: 4, ops }
+    Workload {
+        name: "vec-growth-x4",
+        about: "4 buffers doubling 16 B -> 128 KiB by realloc, side by side",
+        slots: 4,
+        ops,
+    }
 }
 
 fn pinned() -> Workload {
@@ -142,5 +168,10 @@ fn pinned() -> Workload {
     }
     drain(&mut ops, &mut live);
     ops.push(Op::Free { slot: pin });
-    Workload { name: "pinned", about: "16 B-4 KiB churn in waves, one 1 KiB block pinned throughout", slots, ops }
+    Workload {
+        name: "pinned",
+        about: "16 B-4 KiB churn in waves, one 1 KiB block pinned throughout",
+        slots,
+        ops,
+    }
 }

@@ -12,7 +12,9 @@
 use core::ptr::NonNull;
 
 use super::Heap;
-use super::block::{self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED};
+use super::block::{
+    self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED,
+};
 use super::cache::CACHE_MAX;
 use super::class;
 use super::error::HeapError;
@@ -148,7 +150,13 @@ impl<S: PageSource> Heap<S> {
     /// The block at `off` is free, off every list (a detached top chunk
     /// included), valid, and at least `need` bytes; `req` bytes fit in `need`.
     #[inline(always)]
-    pub(super) unsafe fn carve(&mut self, off: u32, word: u32, need: u32, req: usize) -> NonNull<u8> {
+    pub(super) unsafe fn carve(
+        &mut self,
+        off: u32,
+        word: u32,
+        need: u32,
+        req: usize,
+    ) -> NonNull<u8> {
         let size = word & SIZE_MASK;
         let rest = size - need;
         let taken = if rest >= MIN_BLOCK {

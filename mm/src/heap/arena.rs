@@ -56,7 +56,17 @@ impl ArenaSource {
         let mem = unsafe { alloc_zeroed(layout) };
         let mem = NonNull::new(mem).expect("host allocation of the arena failed");
         let pages = alloc::vec![State::Never; len / PAGE as usize];
-        ArenaSource { mem, layout, pages, mapped: 0, peak: 0, high_water: 0, frame_limit: None, guarded: false, map_calls: 0 }
+        ArenaSource {
+            mem,
+            layout,
+            pages,
+            mapped: 0,
+            peak: 0,
+            high_water: 0,
+            frame_limit: None,
+            guarded: false,
+            map_calls: 0,
+        }
     }
 
     /// An arena that fills unmapped pages and verifies them (see the module docs).
@@ -107,7 +117,8 @@ impl ArenaSource {
         let start = page * PAGE as usize;
         // SAFETY: the page lies inside the arena's allocation, and an unmapped
         // page is not the heap's: nothing else reads or writes it now.
-        let bytes = unsafe { core::slice::from_raw_parts(self.mem.as_ptr().add(start), PAGE as usize) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts(self.mem.as_ptr().add(start), PAGE as usize) };
         match bytes.iter().position(|&b| b != expected) {
             Some(i) => Err(start + i),
             None => Ok(()),
@@ -125,7 +136,10 @@ unsafe impl PageSource for ArenaSource {
 
     fn map(&mut self, offset: usize, pages: usize) -> Result<(), MapError> {
         let first = offset / PAGE as usize;
-        assert!(offset.is_multiple_of(PAGE as usize) && pages > 0, "heap mapped {pages} pages at {offset:#x}");
+        assert!(
+            offset.is_multiple_of(PAGE as usize) && pages > 0,
+            "heap mapped {pages} pages at {offset:#x}"
+        );
         assert!(first + pages <= self.pages.len(), "heap mapped past the end of its region");
         assert!(first == self.mapped, "heap mapped at {offset:#x}, not just above its top");
         if self.frame_limit.is_some_and(|limit| self.mapped + pages > limit) {
@@ -160,7 +174,9 @@ unsafe impl PageSource for ArenaSource {
             }
             // SAFETY: the pages lie inside the arena's allocation and the heap
             // promised (unmap's contract) that nothing uses them any more.
-            unsafe { self.mem.as_ptr().add(offset).write_bytes(UNMAPPED_FILL, pages * PAGE as usize) };
+            unsafe {
+                self.mem.as_ptr().add(offset).write_bytes(UNMAPPED_FILL, pages * PAGE as usize)
+            };
         }
         self.mapped -= pages;
     }

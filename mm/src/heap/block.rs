@@ -89,7 +89,8 @@ pub const PREV_AT: u32 = 12;
 
 const _: () = assert!(HEADER.is_multiple_of(GRAIN) && MIN_BLOCK == HEADER + 8);
 const _: () = assert!(PAGE as usize >= MAX_ALIGN && PAGE.is_power_of_two());
-const _: () = assert!(MAX_REGION & (CACHED | QUARANTINED) == 0 && MAX_REGION & SIZE_MASK == MAX_REGION);
+const _: () =
+    assert!(MAX_REGION & (CACHED | QUARANTINED) == 0 && MAX_REGION & SIZE_MASK == MAX_REGION);
 const _: () = assert!(NIL.is_multiple_of(GRAIN) && NIL.wrapping_add(MIN_BLOCK) == 0);
 
 /// The previous-block bits that the block after a free block of `size` bytes carries.

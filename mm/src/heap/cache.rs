@@ -21,7 +21,9 @@
 //! when it is handed out again.
 
 use super::Heap;
-use super::block::{CACHED, DEBUG, HEADER, MAGIC, NEXT_AT, NIL, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::block::{
+    CACHED, DEBUG, HEADER, MAGIC, NEXT_AT, NIL, QUARANTINED, SIZE_AT, SIZE_MASK, USED,
+};
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 use super::validate::Owned;
@@ -93,7 +95,11 @@ impl<S: PageSource> Heap<S> {
     /// returns its payload. A damaged entry is reported and its list dropped
     /// (or, debug mode, a block written after free is quarantined).
     #[inline(always)]
-    pub(super) fn cache_pop(&mut self, need: u32, req: usize) -> Option<Result<*mut u8, HeapError>> {
+    pub(super) fn cache_pop(
+        &mut self,
+        need: u32,
+        req: usize,
+    ) -> Option<Result<*mut u8, HeapError>> {
         let i = (need / 8) as usize;
         let off = self.cache.heads[i];
         if off == NIL {
@@ -143,7 +149,8 @@ impl<S: PageSource> Heap<S> {
         let next = unsafe { self.rd(off + NEXT_AT) };
         let what = if magic != MAGIC {
             Corruption::BadMagic { found: magic }
-        } else if word & (USED | CACHED | QUARANTINED) != USED | CACHED || word & SIZE_MASK != size {
+        } else if word & (USED | CACHED | QUARANTINED) != USED | CACHED || word & SIZE_MASK != size
+        {
             Corruption::BadSize { size: word }
         } else if !self.link_ok(next) {
             Corruption::BadLink { link: next }

@@ -13,13 +13,16 @@
 //! collide in a 64-bit mix to slip through).
 
 use super::Heap;
-use super::block::{CACHED, DEBUG, HEADER, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED, prev_bits_for};
+use super::block::{
+    CACHED, DEBUG, HEADER, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED,
+    prev_bits_for,
+};
 use super::cache::CACHE_MAX;
 use super::class::{self, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
-use super::validate::Owned;
 use super::lists::HEAD;
 use super::source::PageSource;
+use super::validate::Owned;
 use super::walk::Walk;
 
 /// A 64-bit mix of an offset (splitmix64's finaliser).
@@ -73,7 +76,9 @@ impl<S: PageSource> Heap<S> {
 
     /// Walks the blocks and checks each against its neighbour.
     fn check_blocks(&self) -> Result<Tally, HeapError> {
-        let top_error = |why| Err(HeapError::Corrupted { addr: self.addr(self.top), what: Corruption::Top { why } });
+        let top_error = |why| {
+            Err(HeapError::Corrupted { addr: self.addr(self.top), what: Corruption::Top { why } })
+        };
         if self.top > self.mapped || !self.top.is_multiple_of(8) {
             return top_error("its offset is not inside the heap");
         }
@@ -127,7 +132,9 @@ impl<S: PageSource> Heap<S> {
                 continue;
             }
             if off + size == self.mapped {
-                return corrupt(Corruption::Top { why: "a free block other than it ends at the heap's top" });
+                return corrupt(Corruption::Top {
+                    why: "a free block other than it ends at the heap's top",
+                });
             }
             if size > MIN_BLOCK {
                 // SAFETY: the walk validated that the block lies inside the heap.
@@ -142,7 +149,9 @@ impl<S: PageSource> Heap<S> {
             // SAFETY: as above; a free block has its links.
             let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
             if !self.link_ok(next) || !self.prev_ok(prev) {
-                return corrupt(Corruption::BadLink { link: if self.link_ok(next) { prev } else { next } });
+                return corrupt(Corruption::BadLink {
+                    link: if self.link_ok(next) { prev } else { next },
+                });
             }
             tally.free += 1;
             tally.free_hash = tally.free_hash.wrapping_add(mix(off));
@@ -173,7 +182,11 @@ impl<S: PageSource> Heap<S> {
                 off = unsafe { self.rd(off + NEXT_AT) };
             }
             if here != self.cache.count(size) {
-                let what = Corruption::Counter { name: "cache count", recorded: self.cache.count(size) as u32, counted: here as u32 };
+                let what = Corruption::Counter {
+                    name: "cache count",
+                    recorded: self.cache.count(size) as u32,
+                    counted: here as u32,
+                };
                 return Err(HeapError::Corrupted { addr: self.addr(0), what });
             }
         }
@@ -191,7 +204,10 @@ impl<S: PageSource> Heap<S> {
                 let head = self.lists.head((fl, sl));
                 let (sl_bit, fl_bit) = self.lists.marked((fl, sl));
                 if sl_bit != (head != NIL) || (sl_bit && !fl_bit) {
-                    return Err(HeapError::Corrupted { addr: self.addr(0), what: Corruption::Bitmap { list } });
+                    return Err(HeapError::Corrupted {
+                        addr: self.addr(0),
+                        what: Corruption::Bitmap { list },
+                    });
                 }
                 let (mut off, mut back) = (head, HEAD | class::index((fl, sl)) as u32);
                 while off != NIL {
@@ -201,7 +217,12 @@ impl<S: PageSource> Heap<S> {
                     }
                     // SAFETY: `link_ok` checked a minimum block lies at `off`.
                     let (magic, word, prev, next) = unsafe {
-                        (self.rd(off), self.rd(off + SIZE_AT), self.prev_link(off), self.next_link(off))
+                        (
+                            self.rd(off),
+                            self.rd(off + SIZE_AT),
+                            self.prev_link(off),
+                            self.next_link(off),
+                        )
                     };
                     if off == self.top && off != self.mapped {
                         return Err(bad(Corruption::Top { why: "it is on a free list" }));

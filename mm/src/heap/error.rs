@@ -104,10 +104,9 @@ impl fmt::Display for HeapError {
             Misaligned { addr } => {
                 write!(f, "{addr:#x} is not 8-byte aligned: not a pointer the heap returned")
             }
-            Interior { addr, block, offset } if offset >= 0 => write!(
-                f,
-                "interior pointer {addr:#x}: {offset} bytes into the block at {block:#x}"
-            ),
+            Interior { addr, block, offset } if offset >= 0 => {
+                write!(f, "interior pointer {addr:#x}: {offset} bytes into the block at {block:#x}")
+            }
             Interior { addr, block, offset } => write!(
                 f,
                 "pointer {addr:#x} points into the header of the block at {block:#x} ({} bytes before it)",
@@ -118,10 +117,9 @@ impl fmt::Display for HeapError {
                 f,
                 "{addr:#x} points into the free block at {block:#x}: double free (freed and merged since) or a stale pointer"
             ),
-            Quarantined { addr } => write!(
-                f,
-                "{addr:#x} is a block quarantined after corruption was found in it"
-            ),
+            Quarantined { addr } => {
+                write!(f, "{addr:#x} is a block quarantined after corruption was found in it")
+            }
             Corrupted { addr, what } => write!(f, "heap corrupted at {addr:#x}: {what}"),
             Overflow { block, size, at, found } => write!(
                 f,
@@ -154,13 +152,13 @@ impl fmt::Display for Corruption {
                 "previous-block bits are {found:#b}, but the previous block needs {expected:#b}"
             ),
             AdjacentFree => f.write_str("two free blocks are adjacent (missed merge)"),
-            BadLink { link } => write!(f, "free-list link {link:#x} is not a free block of this list"),
+            BadLink { link } => {
+                write!(f, "free-list link {link:#x} is not a free block of this list")
+            }
             ListEntryUsed => f.write_str("a block on a free list is marked used"),
-            WrongList { size, list } => write!(
-                f,
-                "free block of {size:#x} bytes is on list ({}, {})",
-                list.0, list.1
-            ),
+            WrongList { size, list } => {
+                write!(f, "free block of {size:#x} bytes is on list ({}, {})", list.0, list.1)
+            }
             Bitmap { list } => {
                 write!(f, "bitmap bit of list ({}, {}) disagrees with the list", list.0, list.1)
             }
@@ -169,7 +167,10 @@ impl fmt::Display for Corruption {
                 "the free lists hold {in_lists} blocks but the heap has {in_heap} free blocks (or other ones)"
             ),
             Trailer { size } => {
-                write!(f, "stored request size {size:#x} does not fit its block (debug trailer overwritten)")
+                write!(
+                    f,
+                    "stored request size {size:#x} does not fit its block (debug trailer overwritten)"
+                )
             }
             Counter { name, recorded, counted } => {
                 write!(f, "counter {name} says {recorded} but the heap holds {counted}")

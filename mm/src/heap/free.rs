@@ -16,8 +16,8 @@ use super::Heap;
 use super::block::{self, DEBUG, HEADER, MIN_BLOCK, PREV_FREE, SIZE_AT};
 use super::class;
 use super::error::HeapError;
-use super::validate::Owned;
 use super::source::PageSource;
+use super::validate::Owned;
 
 impl<S: PageSource> Heap<S> {
     /// Frees the allocation at `ptr`; null is a no-op. Constant time (plus

@@ -17,11 +17,11 @@
 //! back to 0 bytes mapped. The top chunk itself lives in `top.rs`.
 
 use super::Heap;
+use super::block::PAGE;
 use super::cache::Cache;
 use super::error::HeapError;
 use super::lists::FreeLists;
 use super::source::PageSource;
-use super::block::PAGE;
 use super::top::trim_cut;
 
 /// Free bytes kept mapped above the last used block when trimming (0: give

@@ -130,7 +130,11 @@ impl<S: PageSource> Heap<S> {
     /// existing list, or a block inside the heap.
     #[inline(always)]
     pub(super) fn prev_ok(&self, link: u32) -> bool {
-        if link & HEAD != 0 { ((link & !HEAD) as usize) < LISTS } else { self.link_ok(link) && link != NIL }
+        if link & HEAD != 0 {
+            ((link & !HEAD) as usize) < LISTS
+        } else {
+            self.link_ok(link) && link != NIL
+        }
     }
 
     /// Puts the free block at `off` at the head of list `i`.
@@ -244,7 +248,11 @@ impl<S: PageSource> Heap<S> {
         let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
         let sound = self.link_ok(next) && prev == HEAD | i as u32;
         // SAFETY: as above.
-        if let Err(e) = if sound { unsafe { self.check_links(off) } } else { Err(self.bad_link(off, if self.link_ok(next) { prev } else { next })) } {
+        if let Err(e) = if sound {
+            unsafe { self.check_links(off) }
+        } else {
+            Err(self.bad_link(off, if self.link_ok(next) { prev } else { next }))
+        } {
             self.lists.drop_list(i);
             return Err(e);
         }

@@ -19,7 +19,10 @@ impl<S: PageSource> Heap<S> {
     /// `off` is a multiple of 4 and `off + 4 <= self.mapped`.
     #[inline(always)]
     pub(super) unsafe fn rd(&self, off: u32) -> u32 {
-        debug_assert!(off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64, "heap read at {off:#x}");
+        debug_assert!(
+            off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64,
+            "heap read at {off:#x}"
+        );
         // SAFETY: by the caller the word lies in the mapped part of the
         // region, which the page source keeps readable; `base` is 4 KiB-aligned
         // so the word is aligned. Only raw pointers are used: no reference to
@@ -35,7 +38,10 @@ impl<S: PageSource> Heap<S> {
     /// free memory, never to a live allocation's payload.
     #[inline(always)]
     pub(super) unsafe fn wr(&mut self, off: u32, value: u32) {
-        debug_assert!(off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64, "heap write at {off:#x}");
+        debug_assert!(
+            off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64,
+            "heap write at {off:#x}"
+        );
         // SAFETY: as in `rd`; the word is writable mapped memory that no
         // allocation owns (caller's contract).
         unsafe { self.base.add(off as usize).cast::<u32>().write(value) }
@@ -47,7 +53,10 @@ impl<S: PageSource> Heap<S> {
     /// its region (in the kernel, an unmapped page there faults loudly).
     #[inline(always)]
     pub(super) fn wr_link(&mut self, off: u32, value: u32) {
-        debug_assert!(off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64, "heap link write at {off:#x}");
+        debug_assert!(
+            off.is_multiple_of(4) && off as u64 + 4 <= self.mapped as u64,
+            "heap link write at {off:#x}"
+        );
         // SAFETY: `link_mask` is the region's power-of-two length minus one,
         // 4-aligned, so the word lies inside the region the page source gave
         // this heap alone (a write to an unmapped part of it faults in the

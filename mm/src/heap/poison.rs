@@ -19,8 +19,8 @@
 use super::Heap;
 use super::block::{CANARY, DEBUG, HEADER, MIN_BLOCK, POISON, QUARANTINED, SIZE_AT, USED};
 use super::error::{Corruption, HeapError};
-use super::validate::Owned;
 use super::source::PageSource;
+use super::validate::Owned;
 
 impl<S: PageSource> Heap<S> {
     /// Debug mode: fills `len` bytes at `off` with poison.
@@ -46,7 +46,12 @@ impl<S: PageSource> Heap<S> {
     /// header, links and footer excepted). A block found written is
     /// quarantined, and the write reported.
     #[inline(always)]
-    pub(super) fn check_poison_taken(&mut self, off: u32, size: u32, take: u32) -> Result<(), HeapError> {
+    pub(super) fn check_poison_taken(
+        &mut self,
+        off: u32,
+        size: u32,
+        take: u32,
+    ) -> Result<(), HeapError> {
         if !DEBUG {
             return Ok(());
         }
@@ -58,7 +63,12 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Debug mode: `from..to` inside the free block at `off` is poison.
-    pub(super) fn check_free_interior(&self, off: u32, from: u32, to: u32) -> Result<(), HeapError> {
+    pub(super) fn check_free_interior(
+        &self,
+        off: u32,
+        from: u32,
+        to: u32,
+    ) -> Result<(), HeapError> {
         match self.first_unlike(from, to, POISON) {
             None => Ok(()),
             Some((at, found)) => Err(HeapError::UseAfterFree {

@@ -20,8 +20,8 @@ use core::ptr::{self, NonNull};
 use super::Heap;
 use super::block::{self, GRAIN, HEADER, MAX_ALIGN, MIN_BLOCK, PAGE, PREV_BITS, SIZE_AT, USED};
 use super::error::HeapError;
-use super::validate::Owned;
 use super::source::PageSource;
+use super::validate::Owned;
 
 impl<S: PageSource> Heap<S> {
     /// Resizes the allocation at `ptr` to `size` bytes, keeping its contents
@@ -73,7 +73,9 @@ impl<S: PageSource> Heap<S> {
             Ok(new) => new,
             Err(HeapError::OutOfMemory { size }) => {
                 // Nothing changed: the old block is still valid as checked.
-                return self.slide_down(block, need, size, align)?.ok_or(HeapError::OutOfMemory { size });
+                return self
+                    .slide_down(block, need, size, align)?
+                    .ok_or(HeapError::OutOfMemory { size });
             }
             Err(e) => return Err(e),
         };

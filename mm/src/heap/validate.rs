@@ -9,7 +9,9 @@
 //! walking the heap, on the error path only (`walk`).
 
 use super::Heap;
-use super::block::{CACHED, HEADER, MAGIC, MIN_BLOCK, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
+use super::block::{
+    CACHED, HEADER, MAGIC, MIN_BLOCK, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED,
+};
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 

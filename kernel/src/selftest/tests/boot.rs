@@ -27,7 +27,11 @@ fn boot_information_names_the_loader_and_command_line() -> TestResult {
     let info = boot_info::get();
     let name = info.bootloader_name().unwrap_or("");
     ensure!(name.starts_with("GRUB"), "bootloader name {name:?}");
-    ensure!(CommandLine::new(info.command_line()).has_flag("selftest"), "command line {:?}", info.command_line());
+    ensure!(
+        CommandLine::new(info.command_line()).has_flag("selftest"),
+        "command line {:?}",
+        info.command_line()
+    );
     Ok(())
 }
 
@@ -45,12 +49,20 @@ fn usable_total_matches_the_ram_qemu_was_given() -> TestResult {
     let info = boot_info::get();
     let cmdline = CommandLine::new(info.command_line());
     let Some(mem) = cmdline.value("mem").and_then(parse_size) else {
-        return Err(crate::selftest::Failure::new(file!(), line!(), format_args!("no mem=SIZE on the command line")));
+        return Err(crate::selftest::Failure::new(
+            file!(),
+            line!(),
+            format_args!("no mem=SIZE on the command line"),
+        ));
     };
     let usable: u64 = info.memory_map().filter(|r| r.kind == 1).map(|r| r.len).sum();
     // The firmware keeps the 384 KiB hole below 1 MiB and a little at the
     // top of RAM; everything else must be there, and nothing more.
     ensure!(usable <= mem, "usable {usable} bytes > the {mem} bytes QEMU was given");
-    ensure!(usable >= mem - (1 << 20), "usable {usable} bytes, expected at least {} for mem={mem}", mem - (1 << 20));
+    ensure!(
+        usable >= mem - (1 << 20),
+        "usable {usable} bytes, expected at least {} for mem={mem}",
+        mem - (1 << 20)
+    );
     Ok(())
 }

@@ -98,7 +98,11 @@ fn drain_every_frame_and_give_it_back() -> TestResult {
     ensure_ok!(memory.unmap(seen_map), "unmapping the uniqueness bitmap");
 
     if let Some((what, addr)) = failure {
-        return Err(crate::selftest::Failure::new(file!(), line!(), format_args!("frame {addr:#010x}: {what}")));
+        return Err(crate::selftest::Failure::new(
+            file!(),
+            line!(),
+            format_args!("frame {addr:#010x}: {what}"),
+        ));
     }
     ensure_eq!(empty, 0);
     ensure_eq!(drained, free_after_bitmap);
@@ -121,7 +125,10 @@ fn double_free_and_foreign_frames_are_refused() -> TestResult {
     let (kernel, _) = image::physical_span();
     let foreign = Frame::containing(kernel);
     ensure_eq!(memory.frames.free(foreign), Err(FreeError::NotUsable(kernel)));
-    ensure_eq!(memory.frames.free(Frame::containing(PhysAddr::new(0))), Err(FreeError::NotUsable(PhysAddr::new(0))));
+    ensure_eq!(
+        memory.frames.free(Frame::containing(PhysAddr::new(0))),
+        Err(FreeError::NotUsable(PhysAddr::new(0)))
+    );
     ensure_eq!(memory.frames.free_count(), before);
     // The stack still works after the refusals.
     let frame = ensure_ok!(memory.frames.allocate().ok_or(()), "allocating after refusals");

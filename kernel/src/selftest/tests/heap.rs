@@ -1,6 +1,8 @@
 //! The kmalloc heap in the kernel: real frames, real page tables.
 
-use crate::memory::heap::{self, heap_check, heap_stats, kcalloc, kfree, kmalloc, kmalloc_aligned, krealloc};
+use crate::memory::heap::{
+    self, heap_check, heap_stats, kcalloc, kfree, kmalloc, kmalloc_aligned, krealloc,
+};
 use crate::memory::{self, boot_info};
 use crate::selftest::{TestResult, ktest};
 use crate::{ensure, ensure_eq, ensure_ok};
@@ -267,13 +269,25 @@ unsafe impl mm::heap::torture::HeapOps for LockedHeap {
     fn malloc(&mut self, size: usize) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
         heap::heap().malloc(size)
     }
-    fn calloc(&mut self, count: usize, size: usize) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
+    fn calloc(
+        &mut self,
+        count: usize,
+        size: usize,
+    ) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
         heap::heap().calloc(count, size)
     }
-    fn malloc_aligned(&mut self, size: usize, align: usize) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
+    fn malloc_aligned(
+        &mut self,
+        size: usize,
+        align: usize,
+    ) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
         heap::heap().malloc_aligned(size, align)
     }
-    unsafe fn realloc(&mut self, ptr: *mut u8, size: usize) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
+    unsafe fn realloc(
+        &mut self,
+        ptr: *mut u8,
+        size: usize,
+    ) -> Result<core::ptr::NonNull<u8>, mm::heap::HeapError> {
         // SAFETY: forwarded contract.
         unsafe { heap::heap().realloc(ptr, size) }
     }
@@ -299,15 +313,23 @@ fn seeded_torture() -> TestResult {
     use mm::heap::torture::{TortureConfig, torture};
     let cmdline = crate::cmdline::CommandLine::new(boot_info::get().command_line());
     let seed = cmdline.value("seed").and_then(crate::cmdline::parse_number).unwrap_or(0x5EED);
-    crate::println!("  torture seed {seed:#x} (replay: HEAP_TORTURE_SEED={seed:#x} cargo test -p mm --features heap-debug torture_replay)");
+    crate::println!(
+        "  torture seed {seed:#x} (replay: HEAP_TORTURE_SEED={seed:#x} cargo test -p mm --features heap-debug torture_replay)"
+    );
     let mut slots = SLOTS.lock();
     let report = torture(&mut LockedHeap, &TortureConfig::new(seed), &mut *slots);
     drop(slots);
     let report = ensure_ok!(report.map_err(TortureFailure), "torture");
     crate::println!(
         "  {} mallocs, {} callocs, {} aligned, {} reallocs, {} frees, {} checks, {} out of memory, peak {} KiB mapped",
-        report.mallocs, report.callocs, report.aligned, report.reallocs, report.frees, report.checks,
-        report.out_of_memory, report.peak_mapped / 1024
+        report.mallocs,
+        report.callocs,
+        report.aligned,
+        report.reallocs,
+        report.frees,
+        report.checks,
+        report.out_of_memory,
+        report.peak_mapped / 1024
     );
     Ok(())
 }

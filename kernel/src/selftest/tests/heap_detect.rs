@@ -63,7 +63,10 @@ fn corrupted_header_is_reported_and_never_merged() -> TestResult {
     // SAFETY: deliberate corruption of a header we own.
     unsafe { magic.write(0x0BAD_F00D) };
     ensure!(
-        matches!(free(b), Err(HeapError::Corrupted { what: Corruption::BadMagic { found: 0x0BAD_F00D }, .. })),
+        matches!(
+            free(b),
+            Err(HeapError::Corrupted { what: Corruption::BadMagic { found: 0x0BAD_F00D }, .. })
+        ),
         "free of a block with a bad magic was not refused"
     );
     ensure!(heap().check().is_err(), "check did not notice the bad magic");
@@ -92,7 +95,13 @@ fn overflow_into_the_slack_is_caught_on_free() -> TestResult {
             ensure_eq!(block, p as usize);
             ensure_eq!(at, past as usize);
         }
-        other => return Err(crate::selftest::Failure::new(file!(), line!(), format_args!("free after overflow: {other:?}"))),
+        other => {
+            return Err(crate::selftest::Failure::new(
+                file!(),
+                line!(),
+                format_args!("free after overflow: {other:?}"),
+            ));
+        }
     }
     // SAFETY: undo the overflow.
     unsafe { past.write(saved) };
@@ -116,7 +125,13 @@ fn use_after_free_is_caught() -> TestResult {
     unsafe { stale.write(0x42) };
     match heap().check() {
         Err(HeapError::UseAfterFree { at, found: 0x42, .. }) => ensure_eq!(at, stale as usize),
-        other => return Err(crate::selftest::Failure::new(file!(), line!(), format_args!("check after use-after-free: {other:?}"))),
+        other => {
+            return Err(crate::selftest::Failure::new(
+                file!(),
+                line!(),
+                format_args!("check after use-after-free: {other:?}"),
+            ));
+        }
     }
     // SAFETY: restore the poison.
     unsafe { stale.write(saved) };

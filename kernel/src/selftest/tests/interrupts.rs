@@ -42,7 +42,10 @@ fn interrupt_handlers_can_allocate() -> TestResult {
     interrupts::clear_irq_handler(TIMER_IRQ);
     let ticks = TICKS.load(Ordering::Relaxed);
     crate::println!("  {ticks} timer interrupts allocated during {rounds} allocation rounds");
-    ensure!(ticks >= WANTED, "only {ticks} timer interrupts in {rounds} rounds: is the timer firing?");
+    ensure!(
+        ticks >= WANTED,
+        "only {ticks} timer interrupts in {rounds} rounds: is the timer firing?"
+    );
     ensure_eq!(sum, rounds as usize);
     Ok(())
 }

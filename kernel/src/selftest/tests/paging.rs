@@ -16,19 +16,41 @@ fn the_address_space_is_what_boot_promised() -> TestResult {
     let image = image::kernel_image();
     let mapper = &mut memory.mapper;
     ensure_eq!(mapper.translate(VirtAddr::new(0)), None);
-    ensure_eq!(mapper.translate(VirtAddr::new(0x0010_0000)), None, "identity map of the kernel still present");
-    ensure_eq!(mapper.translate(VirtAddr::new(image.stack_guard.start)), None, "stack guard page is mapped");
+    ensure_eq!(
+        mapper.translate(VirtAddr::new(0x0010_0000)),
+        None,
+        "identity map of the kernel still present"
+    );
+    ensure_eq!(
+        mapper.translate(VirtAddr::new(image.stack_guard.start)),
+        None,
+        "stack guard page is mapped"
+    );
     let text = VirtAddr::new(image.text.start);
     ensure_eq!(mapper.translate(text), Some(PhysAddr::new(text.as_u32() - KERNEL_BASE)));
-    for (name, range, writable) in [("text", &image.text, false), ("rodata", &image.rodata, false), ("data", &image.data, true)] {
+    for (name, range, writable) in [
+        ("text", &image.text, false),
+        ("rodata", &image.rodata, false),
+        ("data", &image.data, true),
+    ] {
         let mut page = range.start;
         while page < range.end {
             if !image.stack_guard.contains(&page) {
                 let entry = mapper.lookup(Page::containing(VirtAddr::new(page)));
                 let Some(entry) = entry else {
-                    return Err(crate::selftest::Failure::new(file!(), line!(), format_args!(".{name} page {page:#x} unmapped")));
+                    return Err(crate::selftest::Failure::new(
+                        file!(),
+                        line!(),
+                        format_args!(".{name} page {page:#x} unmapped"),
+                    ));
                 };
-                ensure_eq!(entry.flags().contains(PageTableFlags::WRITABLE), writable, ".{} page {:#x}", name, page);
+                ensure_eq!(
+                    entry.flags().contains(PageTableFlags::WRITABLE),
+                    writable,
+                    ".{} page {:#x}",
+                    name,
+                    page
+                );
             }
             page += 4096;
         }
@@ -66,7 +88,8 @@ fn remapping_a_page_shows_the_new_frame() -> TestResult {
     ensure_eq!(memory.mapper.translate(page.start()), Some(a_addr));
 
     // SAFETY: nothing uses the page any more.
-    let (a, flush) = ensure_ok!(unsafe { memory.mapper.unmap(page, &mut memory.frames) }, "unmapping A");
+    let (a, flush) =
+        ensure_ok!(unsafe { memory.mapper.unmap(page, &mut memory.frames) }, "unmapping A");
     flush.flush(&mut memory.tlb);
     // SAFETY: B is ours alone.
     let flush = unsafe { memory.mapper.map(page, b, PageTableFlags::WRITABLE, &mut memory.frames) };
@@ -77,7 +100,8 @@ fn remapping_a_page_shows_the_new_frame() -> TestResult {
     ensure_eq!(memory.mapper.translate(page.start()), Some(b_addr));
 
     // SAFETY: nothing uses the page any more.
-    let (b, flush) = ensure_ok!(unsafe { memory.mapper.unmap(page, &mut memory.frames) }, "unmapping B");
+    let (b, flush) =
+        ensure_ok!(unsafe { memory.mapper.unmap(page, &mut memory.frames) }, "unmapping B");
     flush.flush(&mut memory.tlb);
     ensure_eq!(memory.mapper.translate(page.start()), None);
     ensure_ok!(memory.frames.free(a), "freeing A");
@@ -103,14 +127,16 @@ fn page_tables_come_and_go_with_their_mappings() -> TestResult {
     ensure_eq!(memory.mapper.present_entries(dir), 0);
     let frame = ensure_ok!(memory.frames.allocate().ok_or(()), "a frame");
     // SAFETY: the frame is ours, the page is in our range.
-    let flush = unsafe { memory.mapper.map(page, frame, PageTableFlags::WRITABLE, &mut memory.frames) };
+    let flush =
+        unsafe { memory.mapper.map(page, frame, PageTableFlags::WRITABLE, &mut memory.frames) };
     ensure_ok!(flush, "mapping").flush(&mut memory.tlb);
     ensure_eq!(memory.frames.free_count(), before - 2, "the frame and a new page table");
     ensure_eq!(memory.mapper.present_entries(dir), 1);
     // SAFETY: the page is mapped, writable, and ours.
     unsafe { page.start().as_mut_ptr::<u32>().write_volatile(42) };
     // SAFETY: nothing uses the page any more.
-    let (frame, flush) = ensure_ok!(unsafe { memory.mapper.unmap(page, &mut memory.frames) }, "unmapping");
+    let (frame, flush) =
+        ensure_ok!(unsafe { memory.mapper.unmap(page, &mut memory.frames) }, "unmapping");
     flush.flush(&mut memory.tlb);
     ensure_eq!(memory.mapper.present_entries(dir), 0);
     ensure_ok!(memory.frames.free(frame), "freeing the frame");

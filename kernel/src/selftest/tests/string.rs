@@ -21,7 +21,9 @@ fn fill(buf: &mut [u8], seed: u8) {
 
 fn same(a: &[u8], b: &[u8]) -> bool {
     // SAFETY: both indices are in bounds.
-    a.len() == b.len() && (0..a.len()).all(|i| unsafe { core::ptr::read_volatile(&a[i]) == core::ptr::read_volatile(&b[i]) })
+    a.len() == b.len()
+        && (0..a.len())
+            .all(|i| unsafe { core::ptr::read_volatile(&a[i]) == core::ptr::read_volatile(&b[i]) })
 }
 
 #[ktest]
@@ -33,12 +35,24 @@ fn memcpy_and_memset_at_every_alignment() -> TestResult {
             let mut dst = [0xEEu8; LEN + 16];
             // SAFETY: `len + offset + 8 <= LEN + 16` and `len + offset <= LEN + 8`.
             unsafe { memcpy(dst.as_mut_ptr().add(offset + 8), src.as_ptr().add(offset), len) };
-            ensure!(same(&dst[offset + 8..offset + 8 + len], &src[offset..offset + len]), "memcpy {len} at {offset}");
-            ensure!(dst[..offset + 8].iter().all(|&b| b == 0xEE), "memcpy wrote before the destination");
-            ensure!(dst[offset + 8 + len..].iter().all(|&b| b == 0xEE), "memcpy wrote past the destination");
+            ensure!(
+                same(&dst[offset + 8..offset + 8 + len], &src[offset..offset + len]),
+                "memcpy {len} at {offset}"
+            );
+            ensure!(
+                dst[..offset + 8].iter().all(|&b| b == 0xEE),
+                "memcpy wrote before the destination"
+            );
+            ensure!(
+                dst[offset + 8 + len..].iter().all(|&b| b == 0xEE),
+                "memcpy wrote past the destination"
+            );
             // SAFETY: as above.
             unsafe { memset(dst.as_mut_ptr().add(offset), 0x5A, len) };
-            ensure!(dst[offset..offset + len].iter().all(|&b| b == 0x5A), "memset {len} at {offset}");
+            ensure!(
+                dst[offset..offset + len].iter().all(|&b| b == 0x5A),
+                "memset {len} at {offset}"
+            );
         }
     }
     Ok(())
@@ -51,20 +65,30 @@ fn memmove_handles_overlap_both_ways() -> TestResult {
             let mut buf = [0u8; LEN];
             fill(&mut buf, 9);
             let mut expected = [0u8; LEN];
-            let (from, to, len) = if forward { (0, distance, LEN - 16) } else { (distance, 0, LEN - 16) };
+            let (from, to, len) =
+                if forward { (0, distance, LEN - 16) } else { (distance, 0, LEN - 16) };
             // Reference: copy through a temporary, byte by byte.
             let mut tmp = [0u8; LEN];
             for i in 0..LEN {
                 // SAFETY: in bounds.
-                unsafe { core::ptr::write_volatile(&mut expected[i], core::ptr::read_volatile(&buf[i])) };
+                unsafe {
+                    core::ptr::write_volatile(&mut expected[i], core::ptr::read_volatile(&buf[i]))
+                };
             }
             for i in 0..len {
                 // SAFETY: in bounds.
-                unsafe { core::ptr::write_volatile(&mut tmp[i], core::ptr::read_volatile(&buf[from + i])) };
+                unsafe {
+                    core::ptr::write_volatile(&mut tmp[i], core::ptr::read_volatile(&buf[from + i]))
+                };
             }
             for i in 0..len {
                 // SAFETY: in bounds.
-                unsafe { core::ptr::write_volatile(&mut expected[to + i], core::ptr::read_volatile(&tmp[i])) };
+                unsafe {
+                    core::ptr::write_volatile(
+                        &mut expected[to + i],
+                        core::ptr::read_volatile(&tmp[i]),
+                    )
+                };
             }
             // SAFETY: both ranges are inside `buf`; memmove allows overlap.
             unsafe { memmove(buf.as_mut_ptr().add(to), buf.as_ptr().add(from), len) };

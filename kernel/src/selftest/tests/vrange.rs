@@ -51,7 +51,8 @@ fn device_memory_maps_where_asked() -> TestResult {
     let frames = memory.frames.free_count();
     // SAFETY: the VGA buffer is device memory, mapped uncached like the
     // console's own mapping.
-    let mapped = ensure_ok!(unsafe { memory.map_device(PhysAddr::new(0xB8000), 1) }, "mapping 0xB8000");
+    let mapped =
+        ensure_ok!(unsafe { memory.map_device(PhysAddr::new(0xB8000), 1) }, "mapping 0xB8000");
     ensure_eq!(mapped.source(), FrameSource::Device);
     let ours = mapped.start().as_ptr::<u16>();
     for i in 0..80 {
@@ -61,6 +62,10 @@ fn device_memory_maps_where_asked() -> TestResult {
     }
     ensure_eq!(memory.mapper.translate(mapped.start()), Some(PhysAddr::new(0xB8000)));
     ensure_ok!(memory.unmap(mapped), "unmapping");
-    ensure_eq!(memory.frames.free_count(), frames, "device frames are never freed, page tables are");
+    ensure_eq!(
+        memory.frames.free_count(),
+        frames,
+        "device frames are never freed, page tables are"
+    );
     Ok(())
 }

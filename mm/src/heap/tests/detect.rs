@@ -108,10 +108,12 @@ fn interior_pointers_are_rejected_with_their_offset() {
     let _first = h.malloc(40).unwrap();
     let a = h.malloc(100).unwrap().as_ptr();
     let p = a.wrapping_add(24);
-    let msg = rejected(&mut h, p, HeapError::Interior { addr: addr(p), block: addr(a), offset: 24 });
+    let msg =
+        rejected(&mut h, p, HeapError::Interior { addr: addr(p), block: addr(a), offset: 24 });
     assert!(msg.contains("24 bytes into the block at"), "{msg}");
     let hdr = a.wrapping_sub(8);
-    let msg = rejected(&mut h, hdr, HeapError::Interior { addr: addr(hdr), block: addr(a), offset: -8 });
+    let msg =
+        rejected(&mut h, hdr, HeapError::Interior { addr: addr(hdr), block: addr(a), offset: -8 });
     assert!(msg.contains("header"), "{msg}");
     // A stale header left inside a merged block does not pass for a live one.
     let b = h.malloc(2000).unwrap().as_ptr();
@@ -134,7 +136,10 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
     let header = b.wrapping_sub(8);
     // SAFETY: deliberate corruption of `b`'s magic, inside the arena the test owns.
     unsafe { header.cast::<u32>().write(0x4141_4141) };
-    let corrupted = HeapError::Corrupted { addr: addr(header), what: Corruption::BadMagic { found: 0x4141_4141 } };
+    let corrupted = HeapError::Corrupted {
+        addr: addr(header),
+        what: Corruption::BadMagic { found: 0x4141_4141 },
+    };
     let msg = rejected(&mut h, b, corrupted);
     assert!(msg.contains("magic is 0x41414141, expected 0xcafebabe"), "{msg}");
     // Its neighbour before it is not merged into it: that free is refused too.
@@ -170,7 +175,10 @@ fn a_corrupted_free_list_head_is_quarantined_not_followed() {
     // SAFETY: the free block's header lies in the arena the test owns.
     unsafe { a.wrapping_sub(8).cast::<u32>().write(0) };
     let err = h.malloc(100).unwrap_err();
-    assert_eq!(err, HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadMagic { found: 0 } });
+    assert_eq!(
+        err,
+        HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadMagic { found: 0 } }
+    );
     // The next request of that size is served elsewhere.
     let p = h.malloc(100).unwrap().as_ptr();
     assert_ne!(p, a);
@@ -186,7 +194,10 @@ fn a_garbage_free_list_link_is_not_followed() {
     // SAFETY: deliberate corruption of the next-free link, in the arena the test owns.
     unsafe { a.cast::<u32>().write(0x1234_5679) };
     let err = h.malloc(100).unwrap_err();
-    assert_eq!(err, HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadLink { link: 0x1234_5679 } });
+    assert_eq!(
+        err,
+        HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadLink { link: 0x1234_5679 } }
+    );
     assert_ne!(h.malloc(100).unwrap().as_ptr(), a);
 }
 

@@ -38,7 +38,10 @@ fn calloc_overflow_is_an_error() {
     let (count, size) = (usize::MAX / 2, 3);
     assert_eq!(h.calloc(count, size), Err(HeapError::CallocOverflow { count, size }));
     #[cfg(target_pointer_width = "64")]
-    assert_eq!(h.calloc(1 << 20, 1 << 20).map(|_| ()).unwrap_err(), HeapError::TooLarge { size: 1 << 40 });
+    assert_eq!(
+        h.calloc(1 << 20, 1 << 20).map(|_| ()).unwrap_err(),
+        HeapError::TooLarge { size: 1 << 40 }
+    );
 }
 
 #[test]

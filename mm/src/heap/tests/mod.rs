@@ -31,7 +31,12 @@ pub trait TestOps {
     /// `Heap::realloc`.
     fn test_realloc(&mut self, ptr: *mut u8, size: usize) -> Result<NonNull<u8>, HeapError>;
     /// `Heap::realloc_aligned`.
-    fn test_realloc_aligned(&mut self, ptr: *mut u8, size: usize, align: usize) -> Result<NonNull<u8>, HeapError>;
+    fn test_realloc_aligned(
+        &mut self,
+        ptr: *mut u8,
+        size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, HeapError>;
 }
 
 impl<S: PageSource> TestOps for Heap<S> {
@@ -45,7 +50,12 @@ impl<S: PageSource> TestOps for Heap<S> {
         unsafe { self.realloc(ptr, size) }
     }
 
-    fn test_realloc_aligned(&mut self, ptr: *mut u8, size: usize, align: usize) -> Result<NonNull<u8>, HeapError> {
+    fn test_realloc_aligned(
+        &mut self,
+        ptr: *mut u8,
+        size: usize,
+        align: usize,
+    ) -> Result<NonNull<u8>, HeapError> {
         // SAFETY: the tests keep the convention above.
         unsafe { self.realloc_aligned(ptr, size, align) }
     }

@@ -47,7 +47,9 @@ fn run(ops: Vec<Op>, frames: usize) {
         let allocated = match op {
             Op::Malloc(size) => Some((h.malloc(size), size, 8)),
             Op::Calloc(count, size) => Some((h.calloc(count, size), count * size, 8)),
-            Op::Aligned(size, shift) => Some((h.malloc_aligned(size, 1 << shift), size, 1 << shift)),
+            Op::Aligned(size, shift) => {
+                Some((h.malloc_aligned(size, 1 << shift), size, 1 << shift))
+            }
             Op::Realloc(_, _) | Op::Free(_) if model.is_empty() => None,
             Op::Realloc(i, size) => {
                 let i = i % model.len();

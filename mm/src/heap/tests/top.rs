@@ -78,7 +78,10 @@ fn a_corrupted_top_header_is_reported_and_never_merged_or_handed_out() {
     let hdr = word_at(&h, top);
     // SAFETY: deliberate corruption (an overflow of `a` over the top chunk), in the mapped heap.
     unsafe { hdr.write(0x4141_4141) };
-    let bad = HeapError::Corrupted { addr: hdr as usize, what: Corruption::BadMagic { found: 0x4141_4141 } };
+    let bad = HeapError::Corrupted {
+        addr: hdr as usize,
+        what: Corruption::BadMagic { found: 0x4141_4141 },
+    };
     assert_eq!(h.check(), Err(bad));
     assert_eq!(h.test_free(a), Err(bad), "never merged");
     assert_eq!(h.test_realloc(a, 200), Err(bad), "never grown into");
@@ -104,10 +107,18 @@ fn check_verifies_the_top_chunk() {
     // Flag bits in its size word.
     // SAFETY: deliberate corruption of the top chunk's header, in the mapped heap.
     unsafe { size_word.write(size | 2) };
-    assert!(matches!(h.check(), Err(HeapError::Corrupted { addr: at, what: Corruption::PrevBits { .. } }) if at == addr));
+    assert!(
+        matches!(h.check(), Err(HeapError::Corrupted { addr: at, what: Corruption::PrevBits { .. } }) if at == addr)
+    );
     // SAFETY: as above.
     unsafe { size_word.write(size | 1 << 30) };
-    assert_eq!(h.check(), Err(HeapError::Corrupted { addr, what: Corruption::Top { why: "its size word has flag bits" } }));
+    assert_eq!(
+        h.check(),
+        Err(HeapError::Corrupted {
+            addr,
+            what: Corruption::Top { why: "its size word has flag bits" }
+        })
+    );
     // SAFETY: restoring the header.
     unsafe { size_word.write(size) };
     assert_sound(&h);

@@ -89,10 +89,13 @@ impl fmt::Display for TortureError {
         write!(f, "heap torture seed {:#x} failed at operation {}: ", self.seed, self.op)?;
         match self.failure {
             Failure::Heap(e) => write!(f, "{e}")?,
-            Failure::Contents { addr, expected, found } => {
-                write!(f, "byte {addr:#x} of a live allocation is {found:#04x}, {expected:#04x} expected")?
+            Failure::Contents { addr, expected, found } => write!(
+                f,
+                "byte {addr:#x} of a live allocation is {found:#04x}, {expected:#04x} expected"
+            )?,
+            Failure::Misaligned { addr, align } => {
+                write!(f, "{addr:#x} is not {align}-byte aligned")?
             }
-            Failure::Misaligned { addr, align } => write!(f, "{addr:#x} is not {align}-byte aligned")?,
             Failure::NotZeroed { addr } => write!(f, "calloc memory at {addr:#x} is not zero")?,
             Failure::Leak { live_before, live_after } => {
                 write!(f, "{live_after} allocations live after freeing all, {live_before} before")?

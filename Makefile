@@ -2,7 +2,8 @@
 #
 #   make / make iso     build/kernel.elf and build/kernel.iso (bootable from CD or USB)
 #   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M)
-#   make debug          QEMU waiting for GDB, and GDB attached with the kernel's symbols
+#   make debug          QEMU waiting for GDB on a free port, GDB attached with the
+#                       kernel's symbols, the kernel's serial output between GDB's lines
 #   make test           host unit tests, then the in-kernel self-tests under QEMU
 #   make bench          host benchmarks of the frame allocator, paging and the heap
 #   make clean
@@ -15,8 +16,7 @@ export RUSTC_BOOTSTRAP := 1
 CARGO_KERNEL := cargo build --release -p kernel --target i686-kernel.json \
 	-Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec
 KERNEL_OUT := target/i686-kernel/release/kernel
-QEMU_ARGS := -m $(MEM) -serial mon:stdio -no-reboot \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+QEMU_ARGS := -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # No window where there is no display: the serial console shows everything.
 ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
@@ -44,11 +44,11 @@ build/kernel.iso: build/kernel.elf scripts/mkiso.sh
 run: build/kernel.elf
 	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"
 	@echo "booting with $(MEM) of RAM; quit with Ctrl-A X"
-	qemu-system-i386 -cdrom build/run.iso $(QEMU_ARGS)
+	qemu-system-i386 -cdrom build/run.iso $(QEMU_ARGS) -serial mon:stdio
 
 debug: build/kernel.elf
 	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"
-	@scripts/debug.sh build/run.iso $(QEMU_ARGS)
+	@scripts/debug.sh build/kernel.elf build/run.iso $(QEMU_ARGS)
 
 test: deps
 	@scripts/test.sh

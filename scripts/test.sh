@@ -188,28 +188,26 @@ wrong_loader() {
 }
 wrong_loader
 
-# make debug: QEMU stopped with a GDB server, GDB with scripts/gdbinit must
-# reach kernel_main with the kernel's symbols.
+# make debug: scripts/debug.sh end to end, on a free port (two make test runs
+# on one machine do not collide), with GDB's commands piped in: GDB must stop
+# in kernel_main with the kernel's symbols, and the kernel's serial output must
+# reach the same terminal. The self-test kernel with `run=boot` ends through
+# the exit device, so the session ends by itself.
 debug_session() {
-  local name="[debug] make debug's GDB script stops in kernel_main with symbols"
-  local iso="$LOGS/debug.iso" out="$LOGS/debug.gdb.log"
-  scripts/mkiso.sh build/kernel.elf "$iso" ""
-  timeout 60 qemu-system-i386 -cdrom "$iso" -m 32M -display none -no-reboot -monitor none \
-    -serial none -S -gdb tcp:127.0.0.1:1234 </dev/null >"$LOGS/debug.qemu.log" 2>&1 &
-  local qemu=$!
-  # Wait until QEMU listens (a probe connection is harmless: the GDB stub
-  # goes back to listening when a client leaves).
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null && break
-    sleep 0.1
-  done
-  timeout 60 gdb -q -batch -x scripts/gdbinit -ex continue -ex 'info symbol $pc' -ex bt >"$out" 2>&1
-  kill "$qemu" 2>/dev/null
-  wait "$qemu" 2>/dev/null
-  if grep -q 'kernel_main' "$out" && grep -q 'kernel/src/start.rs' "$out"; then
+  local name="[debug] make debug stops in kernel_main with symbols and shows the serial output"
+  local iso="$LOGS/debug.iso" out="$LOGS/debug.terminal.log"
+  scripts/mkiso.sh build/kernel-test.elf "$iso" "selftest mem=32M run=boot"
+  printf 'continue\ninfo symbol $pc\nbt\ncontinue\n' |
+    DEBUG_LOGS="$LOGS/debug" timeout 120 scripts/debug.sh build/kernel-test.elf "$iso" \
+      -m 32M -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+      >"$out" 2>&1
+  tr -d '\r' <"$out" >"$out.tmp" && mv "$out.tmp" "$out"
+  if grep -q '^Breakpoint 1, kernel::start::kernel_main' "$out" &&
+     grep -q 'kernel/src/start.rs' "$out" &&
+     grep -q '^selftest: [0-9]* passed, 0 failed$' "$out"; then
     pass "$name"
   else
-    fail "$name" "GDB did not stop there (log: $out)"
+    fail "$name" "GDB did not stop there or the serial output is missing (log: $out)"
     tail -n 10 "$out" | indent
   fi
 }

@@ -83,7 +83,12 @@ if grub-file --is-x86-multiboot2 build/kernel.elf; then
 else
   fail "image: build/kernel.elf is a Multiboot2 kernel (grub-file)" "grub-file rejects it"
 fi
-low=$(readelf -SW build/kernel.elf | awk '$2 ~ /^\./ && $4 ~ /^[0-9a-f]+$/ && $5 != "" && strtonum("0x"$4) != 0 && strtonum("0x"$4) < 0xc0000000 {print $2}')
+# Sections with an address (debug sections have none) must be at or above
+# 0xC0000000. readelf prints 8 hex digits, so comparing them as strings
+# compares the numbers (and needs no gawk); "[ 1]" is made "[1]" first so
+# the fields do not shift.
+low=$(readelf -SW build/kernel.elf | sed 's/\[ *\([0-9]*\)\]/[\1]/' |
+  awk '$1 ~ /^\[[0-9]+\]$/ && length($4) == 8 && $4 ~ /^[0-9a-f]+$/ && $4 != "00000000" && ($4 "") < "c0000000" {print $2 "@" $4}')
 if [ -z "$low" ]; then
   pass "image: every allocated section is linked at 0xC0000000 or above"
 else

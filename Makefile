@@ -4,17 +4,19 @@
 #   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M)
 #   make debug          QEMU waiting for GDB on a free port, GDB attached with the
 #                       kernel's symbols, the kernel's serial output between GDB's lines
-#   make test           host unit tests, then the in-kernel self-tests under QEMU
+#   make test           formatting, clippy and rustdoc checks, host unit tests, then
+#                       the in-kernel self-tests under QEMU
 #   make bench          host benchmarks of the frame allocator, paging and the heap
 #   make clean
+#
+# Each first installs what is missing (scripts/ensure-deps.sh) and says so.
 
 MEM ?= 128M
 
 # Building core/alloc for our own target needs unstable cargo flags; the
 # build sets RUSTC_BOOTSTRAP=1 for them, so the user's shell does not have to.
+# `cargo kernel-build` is an alias in .cargo/config.toml.
 export RUSTC_BOOTSTRAP := 1
-CARGO_KERNEL := cargo build --release -p kernel --target i686-kernel.json \
-	-Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec
 KERNEL_OUT := target/i686-kernel/release/kernel
 QEMU_ARGS := -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # No window where there is no display: the serial console shows everything.
@@ -33,7 +35,9 @@ deps:
 # cargo decides whether anything changed; the copy keeps the file's date
 # when the kernel is unchanged, so the ISO is rebuilt only when needed.
 build/kernel.elf: deps FORCE
-	@$(CARGO_KERNEL)
+	@if [ -e $(KERNEL_OUT) ]; then echo "building the kernel for i686 ..."; \
+	else echo "building the kernel for i686 (first time: a few minutes) ..."; fi
+	@cargo kernel-build || { echo "the kernel did not build; run by hand: RUSTC_BOOTSTRAP=1 cargo kernel-build" >&2; exit 1; }
 	@mkdir -p build
 	@cmp -s $(KERNEL_OUT) $@ || cp $(KERNEL_OUT) $@
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# make test: every host unit test, then the in-kernel self-tests booted
-# headless in QEMU at 4 MiB and at 128 MiB, then the fault images.
+# make test: the static checks (formatting, clippy, rustdoc, plain cargo at
+# the root), the tests of scripts/ensure-deps.sh, every host unit test, then
+# the in-kernel self-tests booted headless in QEMU at 4 MiB and at 128 MiB,
+# the fault images, the wrong loader and the GDB session of make debug.
 #
-# Prints one line per test (`name ... ok` / `name ... FAILED: reason`) and
-# ends with a line `N passed, M failed`; exits non-zero if anything failed,
-# hung, or the machine reset. Logs of every run are kept in build/test/.
+# Says what it is doing before each step (`building the kernel ...`), prints
+# one line per test (`name ... ok` / `name ... FAILED: reason`, with the
+# command to run by hand below a failure) and ends with a line
+# `N passed, M failed`; exits non-zero if anything failed, hung, or the
+# machine reset. Logs of every run are kept in build/test/.
 #
 # Environment: QEMU_TIMEOUT (seconds per boot, default 120), SEED (seed for
 # the randomised in-kernel tests; default: random, printed).
@@ -23,6 +27,22 @@ failed=0
 pass() { printf '%s ... ok\n' "$1"; passed=$((passed + 1)); }
 fail() { printf '%s ... FAILED: %s\n' "$1" "$2"; failed=$((failed + 1)); }
 indent() { sed 's/^/    /'; }
+# What the run does next, so that a long step never looks like a hang.
+step() { printf '%s ...\n' "$*"; }
+# The command that repeats a failed step by hand, below its details.
+by_hand() { printf '    run by hand: %s\n' "$*"; }
+
+. scripts/test/checks.sh
+. scripts/test/ensure-deps.sh
+
+step "checking formatting (cargo fmt)"
+check_format
+step "checking clippy and rustdoc on the host crates, and cargo build at the root (first time: a minute or two)"
+check_clippy_host
+check_rustdoc
+check_root_build
+step "checking scripts/ensure-deps.sh on stand-in machines (no apt-get, no rustup, Fedora)"
+test_ensure_deps
 
 # ---------------------------------------------------------------- host tests
 # host_tests LABEL CARGO-TEST-ARGS...: runs `cargo test`, re-prints each of
@@ -50,9 +70,11 @@ host_tests() {
       fail "host $label: cargo test $*" "did not build or run (exit $status)"
     fi
     tail -n 60 "$log" | indent
+    by_hand "cargo test $*"
   fi
 }
 
+step "running host tests (cargo test: mm, mm with heap-debug, kernel)"
 host_tests mm -p mm
 host_tests mm-heap-debug -p mm --features heap-debug --lib
 host_tests kernel -p kernel --lib
@@ -61,13 +83,13 @@ host_tests kernel -p kernel --lib
 build_kernel() { # OUT FEATURES...
   local out=$1; shift
   local log="$LOGS/build-$(basename "$out").log"
-  if cargo build --release -p kernel --target i686-kernel.json \
-      -Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec "$@" >"$log" 2>&1; then
+  if cargo kernel-build "$@" >"$log" 2>&1; then
     cp target/i686-kernel/release/kernel "$out"
     return 0
   fi
-  fail "build $(basename "$out")" "cargo build failed"
+  fail "build $(basename "$out")" "cargo build failed (log: $log)"
   tail -n 40 "$log" | indent
+  by_hand "RUSTC_BOOTSTRAP=1 cargo kernel-build $*"
   return 1
 }
 
@@ -77,8 +99,15 @@ finish() {
   exit
 }
 
+if [ -e target/i686-kernel/release/kernel ]; then
+  step "building the kernel for i686"
+else
+  step "building the kernel for i686 (first time: a few minutes)"
+fi
 build_kernel build/kernel.elf || finish
-if grub-file --is-x86-multiboot2 build/kernel.elf; then
+# Debian names GRUB's tool grub-file, Fedora grub2-file.
+grub_file=$(command -v grub-file || command -v grub2-file || echo grub-file)
+if "$grub_file" --is-x86-multiboot2 build/kernel.elf; then
   pass "image: build/kernel.elf is a Multiboot2 kernel (grub-file)"
 else
   fail "image: build/kernel.elf is a Multiboot2 kernel (grub-file)" "grub-file rejects it"
@@ -94,11 +123,15 @@ if [ -z "$low" ]; then
 else
   fail "image: every allocated section is linked at 0xC0000000 or above" "below: $low"
 fi
+check_clippy_kernel
+step "building the self-test kernel"
 build_kernel build/kernel-test.elf --features selftest || finish
+check_clippy_kernel --features selftest
 
 # ------------------------------------------------------------------- boots
 # boot NAME MEM CMDLINE [LOADER]: builds an ISO and runs QEMU headless with a
-# timeout; sets $status (QEMU's exit status, 124 on timeout) and $log.
+# timeout; sets $status (QEMU's exit status, 124 on timeout), $log and
+# $again (the command that boots the same image by hand).
 boot() {
   local name=$1 mem=$2 cmdline=$3 loader=${4:-multiboot2}
   local iso="$LOGS/$name.iso"
@@ -109,6 +142,8 @@ boot() {
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$LOGS/$name.qemu.log" 2>&1
   status=$?
   tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+  again="qemu-system-i386 -cdrom $iso -m $mem -display none -no-reboot -serial stdio \
+-device isa-debug-exit,iobase=0xf4,iosize=0x04"
 }
 
 # Why a boot ended, in words, from QEMU's exit status.
@@ -141,11 +176,14 @@ selftest() {
   else
     fail "$tag boot" "$(explain "$status"); ${seen} of ${announced:-?} results seen (log: $log)"
     tail -n 25 "$log" | indent
+    by_hand "$again"
   fi
 }
 
 echo "in-kernel tests use seed $SEED (SEED=$SEED make test repeats this run)"
+step "booting the self-tests at 4 MiB"
 selftest 4M
+step "booting the self-tests at 128 MiB"
 selftest 128M
 
 # fault NAME MEM PATTERN...: boots fault scenario NAME on its own; it must end
@@ -162,9 +200,11 @@ fault() {
   else
     fail "[fault] $name" "$(explain "$status"); missing: ${missing[*]:-nothing} (log: $log)"
     tail -n 15 "$log" | indent
+    by_hand "$again"
   fi
 }
 
+step "booting each fault scenario on its own"
 fault fault::null_deref 128M \
   'PAGE FAULT at 0x00000000: null page' 'page not present, read, kernel mode'
 fault fault::write_text 128M \
@@ -189,8 +229,10 @@ wrong_loader() {
   else
     fail "$name" "$(explain "$status") (log: $log)"
     tail -n 10 "$log" | indent
+    by_hand "$again"
   fi
 }
+step "booting with a Multiboot1 loader"
 wrong_loader
 
 # make debug: scripts/debug.sh end to end, on a free port (two make test runs
@@ -214,8 +256,11 @@ debug_session() {
   else
     fail "$name" "GDB did not stop there or the serial output is missing (log: $out)"
     tail -n 10 "$out" | indent
+    by_hand "scripts/debug.sh build/kernel-test.elf $iso -m 32M -display none -no-reboot" \
+      "-device isa-debug-exit,iobase=0xf4,iosize=0x04"
   fi
 }
+step "checking make debug's GDB session"
 debug_session
 
 finish

@@ -6,7 +6,9 @@
 #                       kernel's symbols, the kernel's serial output between GDB's lines
 #   make test           formatting, clippy and rustdoc checks, host unit tests, then
 #                       the in-kernel self-tests under QEMU
-#   make bench          host benchmarks of the frame allocator, paging and the heap
+#   make bench          host benchmarks of the frame allocator, paging and the heap;
+#                       the heap chart goes to build/bench/heap.svg
+#   make bench-docs     copy that chart into docs/bench/ (the one tracked change)
 #   make clean
 #
 # Each first installs what is missing (scripts/ensure-deps.sh) and says so.
@@ -24,7 +26,7 @@ ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
 endif
 
-.PHONY: all iso run debug test bench clean deps FORCE
+.PHONY: all iso run debug test bench bench-docs clean deps FORCE
 
 all: iso
 iso: build/kernel.iso
@@ -57,8 +59,15 @@ debug: build/kernel.elf
 test: deps
 	@scripts/test.sh
 
-bench:
-	cargo bench -p mm
+# Only the bench targets: the library's unit tests would otherwise be listed
+# as "ignored" by the bench harness.
+bench: deps
+	@echo "building and running the host benchmarks (first time: a minute or two) ..."
+	cargo bench -p mm --bench '*'
+
+bench-docs:
+	@test -e build/bench/heap.svg || { echo "no build/bench/heap.svg yet: run make bench first" >&2; exit 1; }
+	cp build/bench/heap.svg docs/bench/heap.svg
 
 clean:
 	cargo clean

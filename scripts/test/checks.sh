@@ -16,8 +16,11 @@ run_check() {
     pass "$name"
     return 0
   fi
+  # Diagnostics, less cargo's summaries ("could not compile", "generated 2
+  # warnings", "build failed").
   local problems
-  problems=$(grep -cE '^(warning|error)(\[[A-Za-z0-9_]+\])?: ' "$log")
+  problems=$(grep -E '^(warning|error)(\[[A-Za-z0-9_]+\])?: ' "$log" |
+    grep -cvE '^(error: could not (compile|document)|warning: .*generated [0-9]+ warning|warning: build failed)')
   fail "$name" "$problems warnings or errors (log: $log); run: $fix"
   if [ "$problems" -gt 0 ]; then
     sed -n '/^\(warning\|error\)/,$p' "$log" | grep -vE '^ *(Checking|Compiling|Documenting) ' |
@@ -38,7 +41,7 @@ check_format() {
   local files
   files=$(sed -n 's/^Diff in \(.*\):[0-9]*:$/\1/p' "$log" | sed "s|^$PWD/||" | sort -u)
   if [ -n "$files" ]; then
-    fail "$name" "$(wc -l <<<"$files") files differ from rustfmt's format; run: cargo fmt --all"
+    fail "$name" "not in rustfmt's format: $(wc -l <<<"$files") file(s); run: cargo fmt --all"
     indent <<<"$files"
   else
     fail "$name" "cargo fmt did not run (log: $log); run: cargo fmt --all"
@@ -72,8 +75,8 @@ check_root_build() {
 # Clippy on the kernel for its own target, as built: after the kernel build,
 # so core and alloc are already compiled. FEATURES... as for the build.
 check_clippy_kernel() {
-  local what=${1:+ with $*}
-  run_check "check: clippy on the kernel for i686$what, warnings denied" \
-    "RUSTC_BOOTSTRAP=1 cargo kernel-clippy $* -- -D warnings" "$LOGS/clippy-kernel${1:+-selftest}.log" \
-    cargo kernel-clippy "$@" -- -D warnings
+  local args="$* --"
+  run_check "check: clippy on the kernel for i686${1:+ with $*}, warnings denied" \
+    "RUSTC_BOOTSTRAP=1 cargo kernel-clippy ${args# } -D warnings" \
+    "$LOGS/clippy-kernel${1:+-selftest}.log" cargo kernel-clippy "$@" -- -D warnings
 }

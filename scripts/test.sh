@@ -50,6 +50,7 @@ test_ensure_deps
 host_tests() {
   local label=$1; shift
   local log="$LOGS/host-$label.log"
+  step "running host tests: cargo test $*"
   cargo test "$@" >"$log" 2>&1
   local status=$?
   local lines
@@ -74,7 +75,6 @@ host_tests() {
   fi
 }
 
-step "running host tests (cargo test: mm, mm with heap-debug, kernel)"
 host_tests mm -p mm
 host_tests mm-heap-debug -p mm --features heap-debug --lib
 host_tests kernel -p kernel --lib

@@ -21,6 +21,10 @@ logs=${DEBUG_LOGS:-build/debug}
 mkdir -p "$(dirname "$logs")"
 qemu_gdb_start "$logs.qemu.log" qemu-system-i386 -cdrom "$iso" "$@" -S \
   -chardev "stdio,id=serial0,signal=off,logfile=$logs.serial.log" -serial chardev:serial0
+# QEMU is in a session of its own: nothing but this trap stops it (and
+# whoever kills this script with SIGKILL finds QEMU's pid in $logs.qemu.pid).
 trap 'kill "$QEMU_PID" 2>/dev/null || true' EXIT
+trap 'exit 1' HUP TERM
+echo "$QEMU_PID" >"$logs.qemu.pid"
 echo "debug: QEMU waits for GDB on 127.0.0.1:$GDB_PORT (serial output: here and in $logs.serial.log)"
 gdb -q -ex "set \$elf = \"$elf\"" -ex "set \$port = $GDB_PORT" -x scripts/gdbinit

@@ -5,8 +5,9 @@
 #   qemu_gdb_start ERRLOG COMMAND...
 #
 # COMMAND is a QEMU command line (possibly behind `timeout`); the function
-# appends `-gdb tcp:127.0.0.1:PORT`, runs it in the background with stdin
-# from /dev/null and stderr to ERRLOG, and waits until QEMU listens. It sets
+# appends `-gdb tcp:127.0.0.1:PORT`, runs it in the background in a session
+# of its own, with stdin from /dev/null and stderr to ERRLOG, and waits
+# until QEMU listens. It sets
 # GDB_PORT and QEMU_PID (the background process), or prints why QEMU did not
 # start and returns 1.
 #
@@ -28,7 +29,10 @@ qemu_gdb_start() {
   for attempt in $(seq 20); do
     port=$((10000 + RANDOM % 22000))
     port_listens "$port" && continue
-    "$@" -gdb "tcp:127.0.0.1:$port" </dev/null 2>"$errlog" &
+    # setsid: QEMU in a session of its own, so that Ctrl-C at the terminal
+    # reaches GDB alone (GDB then stops the kernel through the stub); QEMU
+    # would otherwise take the SIGINT and quit.
+    setsid "$@" -gdb "tcp:127.0.0.1:$port" </dev/null 2>"$errlog" &
     QEMU_PID=$!
     local i
     for i in $(seq 300); do # up to 30 s: QEMU starts slowly on a loaded machine

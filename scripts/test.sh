@@ -245,9 +245,11 @@ debug_session() {
   local iso="$LOGS/debug.iso" out="$LOGS/debug.terminal.log"
   scripts/mkiso.sh build/kernel-test.elf "$iso" "selftest mem=32M run=boot"
   printf 'continue\ninfo symbol $pc\nbt\ncontinue\n' |
-    DEBUG_LOGS="$LOGS/debug" timeout 120 scripts/debug.sh build/kernel-test.elf "$iso" \
+    DEBUG_LOGS="$LOGS/debug" timeout -k 10 120 scripts/debug.sh build/kernel-test.elf "$iso" \
       -m 32M -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
       >"$out" 2>&1
+  # Normally gone already; not if the session had to be killed.
+  kill "$(cat "$LOGS/debug.qemu.pid" 2>/dev/null)" 2>/dev/null
   tr -d '\r' <"$out" >"$out.tmp" && mv "$out.tmp" "$out"
   if grep -q '^Breakpoint 1, kernel::start::kernel_main' "$out" &&
      grep -q 'kernel/src/start.rs' "$out" &&

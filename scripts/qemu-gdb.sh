@@ -4,12 +4,11 @@
 #
 #   qemu_gdb_start ERRLOG COMMAND...
 #
-# COMMAND is a QEMU command line (possibly behind `timeout`); the function
-# appends `-gdb tcp:127.0.0.1:PORT`, runs it in the background in a session
-# of its own, with stdin from /dev/null and stderr to ERRLOG, and waits
-# until QEMU listens. It sets
-# GDB_PORT and QEMU_PID (the background process), or prints why QEMU did not
-# start and returns 1.
+# COMMAND is a QEMU command line; the function appends
+# `-gdb tcp:127.0.0.1:PORT`, runs it in the background in a session of its
+# own, with stdin from /dev/null and stderr to ERRLOG, and waits until QEMU
+# listens. It sets GDB_PORT and QEMU_PID, or prints why QEMU did not start
+# and returns 1.
 #
 # The port is drawn at random from 10000-31999 (below Linux's range for
 # outgoing connections) among those nobody listens on. Another program can
@@ -31,7 +30,8 @@ qemu_gdb_start() {
     port_listens "$port" && continue
     # setsid: QEMU in a session of its own, so that Ctrl-C at the terminal
     # reaches GDB alone (GDB then stops the kernel through the stub); QEMU
-    # would otherwise take the SIGINT and quit.
+    # would otherwise take the SIGINT and quit. A script's background job is
+    # no process-group leader, so setsid execs in place: $! is QEMU's pid.
     setsid "$@" -gdb "tcp:127.0.0.1:$port" </dev/null 2>"$errlog" &
     QEMU_PID=$!
     local i

@@ -199,9 +199,8 @@ fn move_console(boot_vga: VirtAddr) {
     let memory = &mut *memory;
     // SAFETY: the console no longer uses the boot window; its frame is
     // device memory, dropped rather than freed.
-    if let Ok((_vga, flush)) =
-        unsafe { memory.mapper.unmap(Page::containing(boot_vga), &mut space::NoFrames) }
-    {
+    let unmapped = unsafe { memory.mapper.unmap(Page::containing(boot_vga), &mut space::NoFrames) };
+    if let Ok((_vga, flush)) = unmapped {
         flush.flush(&mut memory.tlb);
     }
 }

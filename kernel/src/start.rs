@@ -15,11 +15,6 @@ use crate::arch::{self, cpu, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
 use crate::cmdline::CommandLine;
 use crate::{memory, println};
-use core::sync::atomic::{AtomicBool, Ordering};
-
-/// Set once the command line says this is a self-test boot: from then on a
-/// panic or fault ends the QEMU run instead of just halting.
-static SELFTEST: AtomicBool = AtomicBool::new(false);
 
 /// Entered from `boot`'s `_start` with the bootloader's EAX and EBX.
 #[unsafe(no_mangle)]
@@ -35,6 +30,9 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     }
 
     arch::init();
+    // Fault reports name the region an address is in; the memory layer
+    // knows the regions, so its answer is handed down to `arch`.
+    arch::exceptions::describe_addresses_with(memory::describe_address);
 
     // SAFETY: a Multiboot2 loader passed `info_phys` in EBX (the magic
     // proved which loader it was); the block stays untouched while the
@@ -43,18 +41,22 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
         Ok(info) => info,
         Err(e) => {
             log::error!("cannot use the boot information at {info_phys:#010x}: {e}");
-            stop(ExitCode::Crashed);
+            arch::stop(ExitCode::Crashed);
         }
     };
     let cmdline = CommandLine::new(info.command_line());
-    SELFTEST.store(cmdline.has_flag("selftest"), Ordering::Relaxed);
+    let selftest = cmdline.has_flag("selftest");
+    if selftest {
+        // From here on a panic or fault ends the QEMU run instead of halting.
+        arch::stop::exit_qemu_on_stop();
+    }
     print_boot_info(info);
 
     memory::init(info);
 
-    if SELFTEST.load(Ordering::Relaxed) {
+    if selftest {
         let code = crate::selftest::run(&cmdline);
-        stop(code);
+        arch::stop(code);
     }
     log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
     loop {
@@ -100,13 +102,4 @@ fn print_boot_info(info: &BootInfo<'_>) {
             above_4g >> 20
         );
     }
-}
-
-/// Ends the kernel: in a self-test boot, leaves QEMU with `code`; otherwise
-/// halts with whatever is on the screen.
-pub fn stop(code: ExitCode) -> ! {
-    if SELFTEST.load(Ordering::Relaxed) {
-        arch::qemu::exit(code);
-    }
-    cpu::halt_forever()
 }

@@ -18,8 +18,9 @@ pub mod heap;
 pub mod image;
 pub mod space;
 
-use crate::arch::qemu::ExitCode;
+use crate::arch::{self, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
+use crate::layout::{Region, classify};
 use crate::sync::{IrqMutex, IrqMutexGuard};
 use core::sync::atomic::{AtomicU32, Ordering};
 use frames::{FixmapWindow, FrameReport};
@@ -117,6 +118,14 @@ pub fn heap_top() -> u32 {
     HEAP_TOP.load(Ordering::Relaxed)
 }
 
+/// Which region `addr` is in: the null page, kernel text, the heap below or
+/// above its top... The start-up code hands this down to the fault reports
+/// (`arch::exceptions::describe_addresses_with`). It takes no lock and
+/// allocates nothing, so it is safe inside a fault handler.
+pub fn describe_address(addr: u32) -> Region {
+    classify(addr, &image::kernel_image(), heap_top())
+}
+
 /// What the self-test runner compares before and after each test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -137,7 +146,7 @@ pub fn snapshot() -> Snapshot {
 
 fn fatal(what: &str, error: &dyn core::fmt::Display) -> ! {
     log::error!("{what}: {error}");
-    crate::start::stop(ExitCode::Crashed)
+    arch::stop(ExitCode::Crashed)
 }
 
 /// Brings up memory management. Call once, after `arch::init`.

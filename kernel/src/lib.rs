@@ -11,7 +11,7 @@
 //!   3  arch           descriptor tables, interrupts, fault reports, halting
 //!   2  console        serial + VGA text, print!/println!, the `log` backend
 //!   1  sync           the interrupt flag and IrqMutex
-//!   0  string, layout, bootinfo, cmdline
+//!   0  string, layout, bootinfo, cmdline, account
 //!                     plain logic, tested on the host
 //! ```
 //!
@@ -28,6 +28,7 @@
 extern crate alloc;
 
 // Layer 0: plain logic.
+pub mod account;
 pub mod bootinfo;
 pub mod cmdline;
 pub mod layout;

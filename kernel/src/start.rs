@@ -11,6 +11,7 @@
 //!                        exit QEMU; otherwise report and idle
 //! ```
 
+use crate::account::Size;
 use crate::arch::{self, cpu, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
 use crate::cmdline::CommandLine;
@@ -79,7 +80,7 @@ fn print_boot_info(info: &BootInfo<'_>) {
     println!("command line: {:?}", info.command_line());
     println!("memory map:");
     println!("  {:>18}  {:>18}  {:>10}  type", "start", "end", "size");
-    let mut usable = 0u64;
+    let mut available = 0u64;
     let mut above_4g = 0u64;
     for region in info.memory_map() {
         let end = region.start.saturating_add(region.len);
@@ -91,15 +92,12 @@ fn print_boot_info(info: &BootInfo<'_>) {
             region.kind_name()
         );
         if region.kind == 1 {
-            usable += region.len;
+            available += region.len;
             above_4g += end.saturating_sub(region.start.max(1 << 32));
         }
     }
-    println!("usable memory: {} KiB ({} MiB)", usable / 1024, usable >> 20);
+    println!("available memory: {}", Size(available));
     if above_4g > 0 {
-        println!(
-            "  of which {} MiB above 4 GiB, out of reach without PAE: not used",
-            above_4g >> 20
-        );
+        println!("  of which {} above 4 GiB: out of reach without PAE, not used", Size(above_4g));
     }
 }

@@ -94,8 +94,8 @@ impl Memory {
         unsafe { self.range_mapper().map_device(frames, flags) }
     }
 
-    /// Allocates `pages` frames and maps them, writable, into a fresh range
-    /// (the seed's "a driver needs 16 frames mapped somewhere").
+    /// Allocates `pages` frames and maps them, writable, into a fresh range:
+    /// for a driver that needs, say, 16 frames of RAM mapped somewhere.
     pub fn map_new(&mut self, pages: u32) -> Result<MappedRange, MapRangeError> {
         self.range_mapper().map_new(pages, PageTableFlags::WRITABLE)
     }

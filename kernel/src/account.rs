@@ -97,7 +97,12 @@ impl fmt::Display for FrameAccount {
         if self.modules > 0 {
             row(f, "boot modules", self.modules, format_args!(""))?;
         }
-        row(f, "frame bitmap", self.bitmap, format_args!("1 bit per usable frame"))?;
+        row(
+            f,
+            "frame bitmap",
+            self.bitmap,
+            format_args!("1 bit per frame, up to the highest usable one"),
+        )?;
         // Anything the rows above miss (or count twice) is shown, not hidden.
         let reserved = self.available.saturating_sub(self.usable);
         let listed = self.listed_reserved();

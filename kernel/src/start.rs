@@ -4,8 +4,10 @@
 //!   boot/_start ──> kernel_main(magic, info)
 //!                     1. consoles (serial + VGA) and the logger
 //!                     2. check the Multiboot2 magic: anything else stops here
-//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC
-//!                     4. map and validate the boot information; print it
+//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC;
+//!                        hand `memory::describe_address` down to the fault reports
+//!                     4. map and validate the boot information; print it; a
+//!                        `selftest` boot makes `arch::stop` leave QEMU from here on
 //!                     5. memory: frames, kernel address space, heap, virtual ranges
 //!                     6. `selftest` on the command line: run the self-tests and
 //!                        exit QEMU; otherwise report and idle

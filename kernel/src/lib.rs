@@ -31,6 +31,7 @@ extern crate alloc;
 pub mod account;
 pub mod bootinfo;
 pub mod cmdline;
+pub mod elf;
 pub mod layout;
 pub mod string;
 

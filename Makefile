@@ -1,7 +1,8 @@
 # The kernel's build, run and test commands. See README.md.
 #
 #   make / make iso     build/kernel.elf and build/kernel.iso (bootable from CD or USB)
-#   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M)
+#   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M),
+#                       running the demonstration programs (EXEC=demo,ticker,ticker)
 #   make debug          QEMU waiting for GDB on a free port, GDB attached with the
 #                       kernel's symbols, the kernel's serial output between GDB's lines
 #   make test           formatting, clippy and rustdoc checks, host unit tests, then
@@ -14,19 +15,27 @@
 # Each first installs what is missing (scripts/ensure-deps.sh) and says so.
 
 MEM ?= 128M
+# The user programs `make run` starts (names of user/src/bin/*.rs; `name:arg`
+# passes an argument). EXEC= boots the kernel alone.
+EXEC ?= demo,ticker:3,ticker:5
 
 # Building core/alloc for our own target needs unstable cargo flags; the
 # build sets RUSTC_BOOTSTRAP=1 for them, so the user's shell does not have to.
 # `cargo kernel-build` is an alias in .cargo/config.toml.
 export RUSTC_BOOTSTRAP := 1
 KERNEL_OUT := target/i686-kernel/release/kernel
+# The user programs: every file in user/src/bin, built for i686 and put on
+# the image as boot modules.
+USER_PROGRAMS := $(basename $(notdir $(wildcard user/src/bin/*.rs)))
+USER_OUT := $(addprefix build/user/,$(USER_PROGRAMS))
+export MODULES = $(USER_OUT)
 QEMU_ARGS := -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # No window where there is no display: the serial console shows everything.
 ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
 endif
 
-.PHONY: all iso run debug test bench bench-docs clean deps FORCE
+.PHONY: all iso run debug test bench bench-docs clean deps user FORCE
 
 all: iso
 iso: build/kernel.iso
@@ -43,17 +52,24 @@ build/kernel.elf: deps FORCE
 	@mkdir -p build
 	@cmp -s $(KERNEL_OUT) $@ || cp $(KERNEL_OUT) $@
 
-build/kernel.iso: build/kernel.elf scripts/mkiso.sh
-	@scripts/mkiso.sh build/kernel.elf $@
+# The user programs, each a static i686 ELF file.
+user: deps
+	@echo "building the user programs for i686 ..."
+	@cargo user-build || { echo "the user programs did not build; run by hand: RUSTC_BOOTSTRAP=1 cargo user-build" >&2; exit 1; }
+	@mkdir -p build/user
+	@for p in $(USER_PROGRAMS); do cmp -s target/i686-kernel/release/$$p build/user/$$p || cp target/i686-kernel/release/$$p build/user/$$p; done
+
+build/kernel.iso: build/kernel.elf user scripts/mkiso.sh
+	@scripts/mkiso.sh build/kernel.elf $@ "exec=$(EXEC)"
 	@echo "built $@"
 
-run: build/kernel.elf
-	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"
+run: build/kernel.elf user
+	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM) exec=$(EXEC)"
 	@echo "booting with $(MEM) of RAM; quit with Ctrl-A X"
 	qemu-system-i386 -cdrom build/run.iso $(QEMU_ARGS) -serial mon:stdio
 
-debug: build/kernel.elf
-	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"
+debug: build/kernel.elf user
+	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM) exec=$(EXEC)"
 	@scripts/debug.sh build/kernel.elf build/run.iso $(QEMU_ARGS)
 
 test: deps

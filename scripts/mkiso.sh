@@ -5,6 +5,11 @@
 # timeout 0) with the given kernel command line. LOADER is GRUB's command:
 # `multiboot2` (default); the tests use `multiboot` to check that the kernel
 # refuses a Multiboot1 loader.
+#
+# MODULES (environment): user programs to load next to the kernel as boot
+# modules, space-separated paths; each is named by its file name (the word
+# after the path on GRUB's module line), which `exec=NAME` on the kernel
+# command line refers to.
 set -euo pipefail
 
 kernel=$1 out=$2 cmdline=${3:-} loader=${4:-multiboot2}
@@ -16,12 +21,23 @@ mkdir -p "$tmp/boot/grub"
 # information (megabytes; GDB reads it from the unstripped ELF) must not
 # come along, or a 4 MiB machine runs out of memory in GRUB.
 objcopy --strip-debug "$kernel" "$tmp/boot/kernel.elf"
+module_lines=""
+module_cmd=module2
+[ "$loader" = multiboot ] && module_cmd=module
+for program in ${MODULES:-}; do
+  name=$(basename "$program")
+  mkdir -p "$tmp/boot/user"
+  # Modules take RAM from boot on: only the loadable bytes come along.
+  objcopy --strip-all "$program" "$tmp/boot/user/$name"
+  module_lines="$module_lines    $module_cmd /boot/user/$name $name
+"
+done
 cat >"$tmp/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
 menuentry "kernel" {
     $loader /boot/kernel.elf $cmdline
-    boot
+$module_lines    boot
 }
 CFG
 

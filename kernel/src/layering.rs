@@ -20,6 +20,8 @@ const LAYERS: &[&[&str]] = &[
     &["console"],
     &["arch"],
     &["memory"],
+    &["process"],
+    &["syscall"],
     &["selftest"],
     &["start", "panic"],
 ];

@@ -5,20 +5,24 @@
 //! underneath (the host test in `layering.rs` checks every `crate::` path):
 //!
 //! ```text
-//!   6  start, panic   bring-up in order (kernel_main); the panic handler
-//!   5  selftest       the in-kernel tests and fault scenarios
-//!   4  memory         frames, the kernel address space, the heap (over `mm`)
+//!   8  start, panic   bring-up in order (kernel_main); the panic handler
+//!   7  selftest       the in-kernel tests and fault scenarios
+//!   6  syscall        the system calls (`int 0x80`), over processes
+//!   5  process        user programs: spawning, scheduling, faults, user memory
+//!   4  memory         frames, address spaces, the heap, boot modules (over `mm`)
 //!   3  arch           descriptor tables, interrupts, fault reports, halting
 //!   2  console        serial + VGA text, print!/println!, the `log` backend
 //!   1  sync           the interrupt flag and IrqMutex
-//!   0  string, layout, bootinfo, cmdline, account
+//!   0  string, layout, bootinfo, cmdline, account, elf
 //!                     plain logic, tested on the host
 //! ```
 //!
 //! What a lower layer needs from a higher one is handed down at start-up,
 //! never fetched: `start` registers `memory::describe_address` with
 //! `arch::exceptions` so fault reports can name an address's region, and
-//! tells `arch::stop` whether ending the kernel means leaving QEMU.
+//! tells `arch::stop` whether ending the kernel means leaving QEMU; it
+//! also hands `syscall::handle` and `process::fault::handle` to `arch`,
+//! which calls them for `int 0x80` and for exceptions from ring 3.
 //!
 //! Modules that touch hardware are compiled only for the kernel target
 //! (`target_os = "none"`); the rest is plain logic that the host tests run.
@@ -52,9 +56,17 @@ pub mod memory;
 
 // Layer 5.
 #[cfg(target_os = "none")]
-pub mod selftest;
+pub mod process;
 
 // Layer 6.
+#[cfg(target_os = "none")]
+pub mod syscall;
+
+// Layer 7.
+#[cfg(target_os = "none")]
+pub mod selftest;
+
+// Layer 8.
 #[cfg(target_os = "none")]
 mod panic;
 #[cfg(target_os = "none")]

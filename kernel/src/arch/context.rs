@@ -105,10 +105,10 @@ pub unsafe fn prepare_stack(top: u32, frame: &TrapFrame, first: extern "C" fn())
     // ABI's alignment.
     let frame_at = (top - size_of::<TrapFrame>() as u32) & !15;
     let words = [
-        0,                         // edi
-        0,                         // esi
-        0,                         // ebx
-        0,                         // ebp: the end of the frame-pointer chain
+        0, // edi
+        0, // esi
+        0, // ebx
+        0, // ebp: the end of the frame-pointer chain
         context_start as *const () as u32,
         first as *const () as u32, // popped by context_start
     ];

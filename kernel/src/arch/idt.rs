@@ -142,7 +142,6 @@ unsafe extern "C" {
     static interrupt_stubs: [u8; 256 * STUB_SIZE];
 }
 
-
 static IDT: Once<[Descriptor; 256]> = Once::new();
 
 /// Builds and loads the IDT.
@@ -155,7 +154,8 @@ pub fn init() {
             } else {
                 let stub = stubs + (vector * STUB_SIZE) as u32;
                 // Only the system call may be raised from ring 3 with `int`.
-                let dpl = if vector == usize::from(SYSCALL_VECTOR) { Ring::Ring3 } else { Ring::Ring0 };
+                let dpl =
+                    if vector == usize::from(SYSCALL_VECTOR) { Ring::Ring3 } else { Ring::Ring0 };
                 <DescriptorBuilder as GateDescriptorBuilder<u32>>::interrupt_descriptor(
                     gdt::KERNEL_CODE,
                     stub,

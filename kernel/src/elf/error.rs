@@ -60,11 +60,17 @@ impl fmt::Display for ElfError {
         use mm::layout::{USER_HEAP_END, USER_IMAGE_START};
         match self {
             ElfError::Parse(e) => write!(f, "not a readable ELF file: {e}"),
-            ElfError::Not32Bit => f.write_str("a 64-bit ELF file; this kernel runs 32-bit (i686) programs"),
+            ElfError::Not32Bit => {
+                f.write_str("a 64-bit ELF file; this kernel runs 32-bit (i686) programs")
+            }
             ElfError::NotExecutable(t) => write!(f, "ELF type {t} is not an executable (type 2)"),
             ElfError::NotI386(m) => write!(f, "ELF machine {m} is not i386 (3)"),
-            ElfError::Dynamic => f.write_str("dynamically linked; only static executables run here"),
-            ElfError::ThreadLocal => f.write_str("uses thread-local storage, which this kernel does not set up"),
+            ElfError::Dynamic => {
+                f.write_str("dynamically linked; only static executables run here")
+            }
+            ElfError::ThreadLocal => {
+                f.write_str("uses thread-local storage, which this kernel does not set up")
+            }
             ElfError::NoSegments => f.write_str("no loadable segment"),
             ElfError::TooManySegments => {
                 write!(f, "more than {} loadable segments", super::MAX_SEGMENTS)
@@ -81,7 +87,10 @@ impl fmt::Display for ElfError {
                 "segment {index} at {start:#x}..{end:#x} is outside the program area {USER_IMAGE_START}..{USER_HEAP_END}"
             ),
             ElfError::SharedPage { a, b } => {
-                write!(f, "segments at {a:#x} and {b:#x} share a page (each page has one segment's rights)")
+                write!(
+                    f,
+                    "segments at {a:#x} and {b:#x} share a page (each page has one segment's rights)"
+                )
             }
             ElfError::EntryOutsideCode(e) => {
                 write!(f, "entry point {e:#x} is in no executable segment")

@@ -101,7 +101,8 @@ pub fn parse(file: &[u8]) -> Result<Program, ElfError> {
         return Err(ElfError::NotI386(header.e_machine));
     }
     let table = elf.segments().ok_or(ElfError::NoSegments)?;
-    let mut program = Program { entry: header.e_entry as u32, segments: Default::default(), count: 0 };
+    let mut program =
+        Program { entry: header.e_entry as u32, segments: Default::default(), count: 0 };
     for (index, ph) in table.iter().enumerate() {
         match ph.p_type {
             PT_INTERP | PT_DYNAMIC => return Err(ElfError::Dynamic),
@@ -123,7 +124,9 @@ pub fn parse(file: &[u8]) -> Result<Program, ElfError> {
             return Err(ElfError::FileLargerThanMemory { index });
         }
         let end = ph.p_vaddr.checked_add(ph.p_memsz).unwrap_or(u64::MAX);
-        if ph.p_vaddr < u64::from(USER_IMAGE_START.as_u32()) || end > u64::from(USER_HEAP_END.as_u32()) {
+        if ph.p_vaddr < u64::from(USER_IMAGE_START.as_u32())
+            || end > u64::from(USER_HEAP_END.as_u32())
+        {
             return Err(ElfError::OutsideImageArea { index, start: ph.p_vaddr, end });
         }
         let segment = Segment {

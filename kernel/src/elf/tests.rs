@@ -100,13 +100,22 @@ fn wrong_kinds_of_file_are_refused() {
 fn overlapping_segments_and_shared_pages_are_refused() {
     let overlap = elf_file(
         0x40_0010,
-        &[(PT_LOAD, 0x100, 0x40_0000, 0x10, 0x2000, RX), (PT_LOAD, 0x100, 0x40_1000, 0x10, 0x10, RW)],
+        &[
+            (PT_LOAD, 0x100, 0x40_0000, 0x10, 0x2000, RX),
+            (PT_LOAD, 0x100, 0x40_1000, 0x10, 0x10, RW),
+        ],
         0x200,
     );
-    assert_eq!(refuse(&overlap), "segments at 0x400000 and 0x401000 share a page (each page has one segment's rights)");
+    assert_eq!(
+        refuse(&overlap),
+        "segments at 0x400000 and 0x401000 share a page (each page has one segment's rights)"
+    );
     let shared = elf_file(
         0x40_0010,
-        &[(PT_LOAD, 0x100, 0x40_0000, 0x10, 0x800, RX), (PT_LOAD, 0x100, 0x40_0800, 0x10, 0x10, RW)],
+        &[
+            (PT_LOAD, 0x100, 0x40_0000, 0x10, 0x800, RX),
+            (PT_LOAD, 0x100, 0x40_0800, 0x10, 0x10, RW),
+        ],
         0x200,
     );
     assert!(refuse(&shared).contains("share a page"));
@@ -114,7 +123,12 @@ fn overlapping_segments_and_shared_pages_are_refused() {
 
 #[test]
 fn segments_outside_the_program_area_are_refused() {
-    for (va, msz) in [(0xC010_0000u32, 0x1000u32), (0x1000, 0x10), (0x3FFF_F000, 0x2000), (0x40_0000, 0xFFFF_F000)] {
+    for (va, msz) in [
+        (0xC010_0000u32, 0x1000u32),
+        (0x1000, 0x10),
+        (0x3FFF_F000, 0x2000),
+        (0x40_0000, 0xFFFF_F000),
+    ] {
         let f = elf_file(va, &[(PT_LOAD, 0x100, va, 0x10, msz, RX)], 0x200);
         assert!(refuse(&f).contains("outside the program area"), "{va:#x}+{msz:#x}");
     }
@@ -134,7 +148,11 @@ fn huge_sizes_are_refused_without_overflow() {
 fn dynamic_tls_entry_and_empty_files_are_refused() {
     let f = elf_file(0x40_0000, &[(PT_INTERP, 0x100, 0, 0x10, 0x10, R)], 0x200);
     assert!(refuse(&f).contains("dynamically linked"));
-    let f = elf_file(0x40_0000, &[(PT_LOAD, 0x100, 0x40_0000, 0x10, 0x10, RX), (PT_TLS, 0x100, 0x40_1000, 0, 8, R)], 0x200);
+    let f = elf_file(
+        0x40_0000,
+        &[(PT_LOAD, 0x100, 0x40_0000, 0x10, 0x10, RX), (PT_TLS, 0x100, 0x40_1000, 0, 8, R)],
+        0x200,
+    );
     assert!(refuse(&f).contains("thread-local"));
     let f = elf_file(0x50_0000, &[(PT_LOAD, 0x100, 0x40_0000, 0x10, 0x10, RX)], 0x200);
     assert_eq!(refuse(&f), "entry point 0x500000 is in no executable segment");
@@ -142,6 +160,7 @@ fn dynamic_tls_entry_and_empty_files_are_refused() {
     assert!(refuse(&f).contains("no executable segment"), "entry in a data segment");
     let f = elf_file(0x40_0000, &[], 0x200);
     assert_eq!(refuse(&f), "no loadable segment");
-    let many: Vec<Ph> = (0..9).map(|i| (PT_LOAD, 0x100, 0x40_0000 + i * 0x1000, 0x10, 0x10, RX)).collect();
+    let many: Vec<Ph> =
+        (0..9).map(|i| (PT_LOAD, 0x100, 0x40_0000 + i * 0x1000, 0x10, 0x10, RX)).collect();
     assert!(refuse(&elf_file(0x40_0000, &many, 0x200)).contains("more than 8"));
 }

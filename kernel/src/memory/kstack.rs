@@ -70,7 +70,12 @@ impl Memory {
                 // SAFETY: the frame was just allocated; the page is in this
                 // slot's stack part, unused (the caller's contract).
                 Some(frame) => unsafe {
-                    self.mapper.map(page(slot, i), frame, PageTableFlags::WRITABLE, &mut self.frames)
+                    self.mapper.map(
+                        page(slot, i),
+                        frame,
+                        PageTableFlags::WRITABLE,
+                        &mut self.frames,
+                    )
                 }
                 .map(|flush| flush.flush(&mut self.tlb))
                 .map_err(|e| {

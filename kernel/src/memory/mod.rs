@@ -34,9 +34,9 @@ use mm::frames::FrameStack;
 use mm::layout::KERNEL_BASE;
 use mm::paging::{KernelTlb, Mapper, PageTableFlags, RecursiveTables};
 use mm::space::SharedKernelHalf;
-use spaces::FixmapFrames;
 use mm::vrange::{MapRangeError, MappedRange, RangeMapper, UnmapRangeError, VRangeAllocator};
 use mm::{PAGE_SIZE, PhysAddr, VirtAddr};
+use spaces::FixmapFrames;
 use spin::Once;
 
 /// How many page directories can share the kernel half at once: one per

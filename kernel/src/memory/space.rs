@@ -69,11 +69,7 @@ fn rights(addr: u32, image: &KernelImage, keep: VirtAddr) -> Option<PageTableFla
 /// Applies per-section rights to the kernel image and unmaps the rest of
 /// the boot window at 0xC0000000, except the page at `keep` (the console's
 /// text buffer, which moves elsewhere once virtual ranges exist).
-pub fn protect_kernel_image(
-    mapper: &mut Mapper<KernelTables>,
-    tlb: &mut impl Tlb,
-    keep: VirtAddr,
-) {
+pub fn protect_kernel_image(mapper: &mut Mapper<KernelTables>, tlb: &mut impl Tlb, keep: VirtAddr) {
     let image = image::kernel_image();
     for i in 0..1024u32 {
         let addr = KERNEL_BASE + i * PAGE_SIZE;

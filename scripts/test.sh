@@ -128,6 +128,25 @@ step "building the self-test kernel"
 build_kernel build/kernel-test.elf --features selftest || finish
 check_clippy_kernel --features selftest
 
+# The user programs, put on every test image as boot modules.
+step "building the user programs for i686"
+user_log="$LOGS/build-user.log"
+if cargo user-build >"$user_log" 2>&1; then
+  mkdir -p build/user
+  for src in user/src/bin/*.rs; do
+    program=$(basename "$src" .rs)
+    cp "target/i686-kernel/release/$program" "build/user/$program"
+  done
+  MODULES=$(ls build/user/* | tr '\n' ' ')
+  export MODULES
+  pass "build: the user programs ($(ls build/user | tr '\n' ' '))"
+else
+  fail "build: the user programs" "cargo build failed (log: $user_log)"
+  tail -n 40 "$user_log" | indent
+  by_hand "RUSTC_BOOTSTRAP=1 cargo user-build"
+  finish
+fi
+
 # ------------------------------------------------------------------- boots
 # boot NAME MEM CMDLINE [LOADER]: builds an ISO and runs QEMU headless with a
 # timeout; sets $status (QEMU's exit status, 124 on timeout), $log and

@@ -19,9 +19,22 @@ fn frames_of(bytes: u32) -> u32 {
 pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> FrameAccount {
     let image = image::kernel_image();
     let len = |r: &Range<u32>| frames_of(r.end - r.start);
+    // Frame spans, [first, end) in frame numbers. GRUB may put the boot
+    // information in the last frame of a module: such a frame is counted
+    // once, as the module's.
+    let span = |start: u32, end: u32| (start / PAGE_SIZE, end.div_ceil(PAGE_SIZE));
+    let module_spans = || info.modules().map(|m| span(m.start, m.end.max(m.start)));
+    let modules: u32 = module_spans()
+        .enumerate()
+        .map(|(i, (first, end))| {
+            (first..end)
+                .filter(|f| !module_spans().take(i).any(|(a, b)| (a..b).contains(f)))
+                .count() as u32
+        })
+        .sum();
     let boot_info = boot_info::phys_span().map_or(0, |(start, size)| {
-        let first = start.align_down(PAGE_SIZE).as_u32();
-        frames_of(start.as_u32() + size - first)
+        let (first, end) = span(start.as_u32(), start.as_u32() + size);
+        (first..end).filter(|f| !module_spans().any(|(a, b)| (a..b).contains(f))).count() as u32
     });
     // Page tables the frame allocator handed out: every present directory
     // entry but the kernel's and the fixmap's static tables and the
@@ -34,7 +47,7 @@ pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> Fra
         available: report.available,
         kernel: [len(&image.text), len(&image.rodata), len(&image.data)],
         boot_info,
-        modules: info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum(),
+        modules,
         bitmap: report.bitmap,
         usable: memory.frames.total_count(),
         free: memory.frames.free_count(),

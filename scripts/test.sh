@@ -78,6 +78,7 @@ host_tests() {
 host_tests mm -p mm
 host_tests mm-heap-debug -p mm --features heap-debug --lib
 host_tests kernel -p kernel --lib
+host_tests user -p user -p abi
 
 # ------------------------------------------------------------- kernel builds
 build_kernel() { # OUT FEATURES...

@@ -5,7 +5,7 @@
 //! at 0x0040_0000 (`linker.ld`); `make` builds them for the kernel's
 //! target and puts them on the boot image as Multiboot2 modules, named by
 //! their file names. A program is a function `fn(arg: u32) -> i32`
-//! registered with [`program!`]: `arg` is what the kernel passes it (a
+//! registered with [`program!`] (named `run` by convention): `arg` is what the kernel passes it (a
 //! seed, a size), the result its exit code.
 //!
 //! Built for the host (plain `cargo build` at the workspace root), each
@@ -22,8 +22,8 @@ mod rt;
 
 pub use abi;
 
-/// Declares the program's main function: `program!(main)` with
-/// `fn main(arg: u32) -> i32`.
+/// Declares the program's function: `program!(run)` with
+/// `fn run(arg: u32) -> i32`.
 #[macro_export]
 macro_rules! program {
     ($main:path) => {

@@ -123,7 +123,7 @@ pub fn parse(file: &[u8]) -> Result<Program, ElfError> {
         if ph.p_filesz > ph.p_memsz {
             return Err(ElfError::FileLargerThanMemory { index });
         }
-        let end = ph.p_vaddr.checked_add(ph.p_memsz).unwrap_or(u64::MAX);
+        let end = ph.p_vaddr.saturating_add(ph.p_memsz);
         if ph.p_vaddr < u64::from(USER_IMAGE_START.as_u32())
             || end > u64::from(USER_HEAP_END.as_u32())
         {

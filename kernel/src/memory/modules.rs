@@ -49,8 +49,8 @@ pub(super) fn init(info: &BootInfo<'_>) {
             }
         };
         let start = mapped.start().as_u32() + offset;
-        // The mapping is kept for good: the bytes are 'static.
-        core::mem::forget(mapped);
+        // The mapping is kept for good (never unmapped): the bytes are 'static.
+        let _kept_for_good = mapped;
         // SAFETY: `start..start + len` is mapped read-only for the
         // kernel's life and its frames are never written.
         let bytes = unsafe { core::slice::from_raw_parts(start as *const u8, len as usize) };

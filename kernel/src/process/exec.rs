@@ -12,8 +12,8 @@
 //!                   `iret` to (entry, USER_STACK_TOP) with EAX = arg
 //! ```
 
-use super::process::{Name, Process, State, kind_index};
 use super::sched;
+use super::state::{Name, Process, State, kind_index};
 use super::table::lock;
 use crate::arch::context;
 use crate::elf::{self, ElfError, Program};

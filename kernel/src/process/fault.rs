@@ -12,8 +12,8 @@
 //!  any other exception ─────────> killed: which one, eip
 //! ```
 
-use super::process::{Exit, KillReason, kind_index};
 use super::sched::exit_current;
+use super::state::{Exit, KillReason, kind_index};
 use super::table::lock;
 use crate::arch::exceptions::UserException;
 use crate::arch::idt::TrapFrame;

@@ -1,7 +1,7 @@
 //! Processes: user programs running in ring 3, each in an address space of
 //! its own, scheduled round robin. See docs/processes.md.
 //!
-//! - `process.rs`: what the kernel knows about one process, and how it
+//! - `state.rs`: what the kernel knows about one process, and how it
 //!   ends (`exit`, `kill`), with its report.
 //! - `table.rs`: the process table, and the records of processes that ended.
 //! - `exec.rs`: a process from a boot module: the ELF checked, the space
@@ -15,14 +15,14 @@
 
 mod exec;
 pub mod fault;
-mod process;
 mod sched;
+mod state;
 mod table;
 pub mod usermem;
 
 pub use exec::{SpawnError, spawn};
-pub use process::{Exit, KillReason, Process, State};
 pub use sched::{TICK_HZ, exit_current, run, sleep_current, ticks, yield_current};
+pub use state::{Exit, KillReason, Process, State};
 pub use table::{ExitRecord, RunSummary, exit_record, with_current};
 
 /// The most processes at once: one per kernel-stack slot.

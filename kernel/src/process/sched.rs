@@ -16,7 +16,7 @@
 //! stack; that stack is freed by whichever context runs next (`reap`),
 //! since nothing can free the stack it is running on.
 
-use super::process::{Exit, State};
+use super::state::{Exit, State};
 use super::table::{RunSummary, Table, lock};
 use crate::arch::{context, cpu, interrupts, pit, tss};
 use crate::memory::{self, spaces};

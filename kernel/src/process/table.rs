@@ -5,7 +5,7 @@
 //! table's lock across a switch to another context.
 
 use super::MAX_PROCESSES;
-use super::process::{Exit, Name, Process};
+use super::state::{Exit, Name, Process};
 use crate::sync::{IrqMutex, IrqMutexGuard};
 use alloc::boxed::Box;
 

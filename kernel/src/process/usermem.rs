@@ -10,7 +10,7 @@
 //! check and the copy.
 
 use super::fault::{FaultIn, fault_in_range};
-use super::process::kind_index;
+use super::state::kind_index;
 use super::table::lock;
 use crate::memory;
 use abi::{MemInfo, errno};

@@ -16,8 +16,8 @@ fn overflow(depth: u32) -> u32 {
     }
 }
 
-fn main(arg: u32) -> i32 {
-    let code = main as *const () as *mut u32;
+fn run(arg: u32) -> i32 {
+    let code = run as *const () as *mut u32;
     // SAFETY: none of this is sound: each case must fault, and the kernel
     // must end this process for it.
     unsafe {
@@ -49,4 +49,4 @@ fn main(arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

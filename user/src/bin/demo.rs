@@ -22,7 +22,7 @@ fn recurse(depth: u32) -> u32 {
     if depth == 0 { 0 } else { recurse(depth - 1) + u32::from(frame[7]) }
 }
 
-fn main(_arg: u32) -> i32 {
+fn run(_arg: u32) -> i32 {
     println!("demo: process {} starts; memory comes only when touched", sys::getpid());
     show("at start");
     let heap = sys::sbrk(256 * 1024).unwrap_or(0);
@@ -47,4 +47,4 @@ fn main(_arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

@@ -57,7 +57,7 @@ fn pointer(rng: &mut Rng) -> Ptr {
     match rng.below(4) {
         0 => Ptr::Bad(rng.pick(&bad) + rng.below(16)),
         1 => Ptr::Scratch(&raw mut SCRATCH as u32 + rng.below(2048)),
-        2 => Ptr::Text(main as *const () as u32 + rng.below(64)),
+        2 => Ptr::Text(run as *const () as u32 + rng.below(64)),
         _ => Ptr::Random(rng.next_u32()),
     }
 }
@@ -177,7 +177,7 @@ fn one_call(rng: &mut Rng, s: &mut Stats) {
     }
 }
 
-fn main(seed: u32) -> i32 {
+fn run(seed: u32) -> i32 {
     println!("fuzz: seed {seed:#x}: {CALLS} random system calls (replay: exec=fuzz:{seed:#x})");
     let mut rng = Rng::new(seed);
     let heap_start = sys::brk(0).unwrap_or(0);
@@ -206,4 +206,4 @@ fn main(seed: u32) -> i32 {
     if s.surprises == 0 { 0 } else { 1 }
 }
 
-user::program!(main);
+user::program!(run);

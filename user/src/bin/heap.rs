@@ -4,7 +4,7 @@
 
 use user::{println, sys};
 
-fn main(arg: u32) -> i32 {
+fn run(arg: u32) -> i32 {
     let size = arg.max(4096) & !3;
     let Ok(start) = sys::sbrk(0) else { return 1 };
     if sys::sbrk(size as i32).is_err() {
@@ -43,4 +43,4 @@ fn main(arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

@@ -3,9 +3,9 @@
 
 use user::{println, sys};
 
-fn main(_arg: u32) -> i32 {
+fn run(_arg: u32) -> i32 {
     println!("hello, world from process {}", sys::getpid());
     0
 }
 
-user::program!(main);
+user::program!(run);

@@ -5,7 +5,7 @@
 use user::abi::prot;
 use user::{println, sys};
 
-fn main(_arg: u32) -> i32 {
+fn run(_arg: u32) -> i32 {
     let Ok(base) = sys::mmap(1 << 30, prot::READ | prot::WRITE) else { return 1 };
     let mut at = base;
     loop {
@@ -19,4 +19,4 @@ fn main(_arg: u32) -> i32 {
     }
 }
 
-user::program!(main);
+user::program!(run);

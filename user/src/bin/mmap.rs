@@ -20,7 +20,7 @@ fn touch(addr: u32, pages: u32, value: u32) -> bool {
     true
 }
 
-fn main(arg: u32) -> i32 {
+fn run(arg: u32) -> i32 {
     let rounds = arg.clamp(1, 1000);
     let before = sys::meminfo().unwrap_or_default();
     let mut rng = Rng::new(rounds);
@@ -72,4 +72,4 @@ fn main(arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

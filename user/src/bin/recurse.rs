@@ -10,7 +10,7 @@ fn recurse(depth: u32) -> u32 {
     if depth == 0 { 0 } else { recurse(depth - 1) + u32::from(frame[500]) }
 }
 
-fn main(arg: u32) -> i32 {
+fn run(arg: u32) -> i32 {
     let depth = arg.clamp(1, 960);
     let want: u32 = (1..=depth).map(|d| d % 251).sum();
     let got = recurse(depth);
@@ -22,4 +22,4 @@ fn main(arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

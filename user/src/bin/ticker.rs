@@ -4,7 +4,7 @@
 
 use user::{println, sys};
 
-fn main(arg: u32) -> i32 {
+fn run(arg: u32) -> i32 {
     let every = arg.clamp(1, 100);
     for i in 1..=5 {
         sys::sleep(every);
@@ -13,4 +13,4 @@ fn main(arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

@@ -4,11 +4,11 @@
 
 use user::sys;
 
-fn main(arg: u32) -> i32 {
+fn run(arg: u32) -> i32 {
     for _ in 0..arg.min(100) {
         sys::yield_now();
     }
     0
 }
 
-user::program!(main);
+user::program!(run);

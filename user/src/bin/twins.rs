@@ -7,7 +7,7 @@ use user::{println, sys};
 
 static mut SHARED_ADDRESS: [u32; 1024] = [0; 1024];
 
-fn main(arg: u32) -> i32 {
+fn run(arg: u32) -> i32 {
     let mine = arg.wrapping_mul(0x9E37_79B9) | 1;
     let data = &raw mut SHARED_ADDRESS;
     for round in 0..50u32 {
@@ -28,4 +28,4 @@ fn main(arg: u32) -> i32 {
     0
 }
 
-user::program!(main);
+user::program!(run);

@@ -103,33 +103,31 @@ fn sleepers_wake_and_the_idle_loop_halts_meanwhile() -> TestResult {
 /// What `bad` must be killed for, case by case.
 fn expected(case: u32, r: &KillReason) -> bool {
     use Violation::*;
-    match (case, r) {
-        (0, KillReason::Fault { addr: 0, access: Access::Read, violation: NullPointer, .. }) => {
-            true
-        }
-        (
-            1,
-            KillReason::Fault {
-                access: Access::Write,
-                violation: Denied { kind: RegionKind::Image, .. },
-                ..
-            },
-        ) => true,
-        (2, KillReason::Fault { addr: 0xC010_0000, violation: KernelMemory, .. }) => true,
-        (3, KillReason::Exception { vector: 13, .. }) => true,
-        (4, KillReason::Fault { addr: 0x2000_0000, violation: Unmapped, .. }) => true,
-        (5, KillReason::Fault { access: Access::Write, violation: StackOverflow, .. }) => true,
-        (
-            6,
-            KillReason::Fault {
-                access: Access::Write,
-                violation: Denied { kind: RegionKind::Anonymous, .. },
-                ..
-            },
-        ) => true,
-        (7, KillReason::Exception { vector: 13, .. }) => true,
-        _ => false,
-    }
+    matches!(
+        (case, r),
+        (0, KillReason::Fault { addr: 0, access: Access::Read, violation: NullPointer, .. })
+            | (
+                1,
+                KillReason::Fault {
+                    access: Access::Write,
+                    violation: Denied { kind: RegionKind::Image, .. },
+                    ..
+                }
+            )
+            | (2, KillReason::Fault { addr: 0xC010_0000, violation: KernelMemory, .. })
+            | (3, KillReason::Exception { vector: 13, .. })
+            | (4, KillReason::Fault { addr: 0x2000_0000, violation: Unmapped, .. })
+            | (5, KillReason::Fault { access: Access::Write, violation: StackOverflow, .. })
+            | (
+                6,
+                KillReason::Fault {
+                    access: Access::Write,
+                    violation: Denied { kind: RegionKind::Anonymous, .. },
+                    ..
+                }
+            )
+            | (7, KillReason::Exception { vector: 13, .. })
+    )
 }
 
 #[ktest]

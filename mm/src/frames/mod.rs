@@ -8,8 +8,10 @@
 //! out too. A one-bit-per-frame bitmap catches double frees and
 //! frees of memory that was never usable. See `docs/frames.md`.
 
+mod allocate;
 mod bitmap;
 mod stack;
+mod watermark;
 mod window;
 
 #[cfg(not(target_os = "none"))]

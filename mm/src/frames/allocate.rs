@@ -108,18 +108,18 @@ impl<W: StackWindow> FrameStack<W> {
         match place {
             Place::Entry { page, index } => panic!(
                 "frame stack corrupted: entry {index} of stack page {page:#010x} holds \
-                 {value:#010x}: {} (was a free frame written to?)",
+                 {value:#010x}: {}; was a free frame written to?",
                 self.why_not_stackable(value)
             ),
             Place::Link { page, pages_below: 0 } => panic!(
                 "frame stack corrupted: the link (word {LINK}) of the bottom stack page \
-                 {page:#010x} holds {value:#010x}: the bottom page links to no page \
-                 (was a free frame written to?)"
+                 {page:#010x} holds {value:#010x}: the bottom page links to no \
+                 page; was a free frame written to?"
             ),
             Place::Link { page, pages_below } => panic!(
                 "frame stack corrupted: the link (word {LINK}) of stack page {page:#010x} \
-                 holds {value:#010x}: {}, and {pages_below} stack pages are counted below \
-                 (was a free frame written to?)",
+                 holds {value:#010x}: {}, and {pages_below} stack pages are counted \
+                 below; was a free frame written to?",
                 self.why_not_stackable(value)
             ),
         }

@@ -4,7 +4,8 @@
 #   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M)
 #   make debug          QEMU waiting for GDB, and GDB attached with the kernel's symbols
 #   make test           host unit tests, then the in-kernel self-tests under QEMU
-#   make bench          host benchmarks of the frame allocator, paging and the heap
+#   make bench          host benchmarks of the frame allocator, paging and the heap,
+#                       and boot time at 3 GiB against 128 MiB
 #   make clean
 
 MEM ?= 128M
@@ -55,6 +56,7 @@ test: deps
 
 bench:
 	cargo bench -p mm
+	scripts/boot-time.sh
 
 clean:
 	cargo clean

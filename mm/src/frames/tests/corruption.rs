@@ -37,21 +37,24 @@ fn panic_message(f: impl FnOnce()) -> String {
     }
 }
 
-/// Frees two frames so that the first lies on the stack as an ordinary
-/// entry under the second; takes the second back; overwrites the first's
-/// entry with `bad`; and returns the panic message of the next allocate.
-fn overwrite_an_entry_with(bad: u32) -> (String, u32, usize) {
+/// Holds one frame (`live`) for the whole test; frees three more so that the
+/// second lies on the stack as an ordinary entry (the first freed into an
+/// empty stack becomes its page) under the third; takes the third back;
+/// overwrites the second's entry with `bad(live's address)`; and returns
+/// the panic message of the next allocate, the stack page and the index.
+fn overwrite_an_entry(bad: impl FnOnce(u32) -> u32) -> (String, u32, usize, u32) {
     let (mut mem, usable) = test_memory();
     let mut stack = new_stack(&mut mem, usable);
-    let held: Vec<Frame> = (0..3).map(|_| stack.allocate().unwrap()).collect();
-    let [first, second, keep] = <[Frame; 3]>::try_from(held).unwrap();
-    let first_addr = first.start().as_u32();
-    stack.free(keep).unwrap();
-    stack.free(first).unwrap();
-    stack.free(second).unwrap();
-    let _second = stack.allocate().unwrap();
+    let live = stack.allocate().unwrap();
+    let bad = bad(live.start().as_u32());
+    let [page, entry, top] = [(); 3].map(|()| stack.allocate().unwrap());
+    let entry_addr = entry.start().as_u32();
+    for f in [page, entry, top] {
+        stack.free(f).unwrap();
+    }
+    let _top = stack.allocate().unwrap();
     let (page, index) = stack.window_mut().with_memory(|m| {
-        let (page, index) = find_entry(m, first_addr);
+        let (page, index) = find_entry(m, entry_addr);
         m.words(PhysAddr::new(page))[index] = bad;
         (page, index)
     });
@@ -59,11 +62,14 @@ fn overwrite_an_entry_with(bad: u32) -> (String, u32, usize) {
         let got = stack.allocate();
         std::eprintln!("handed out {got:?}");
     });
-    (message, page, index)
+    let _ = live;
+    (message, page, index, bad)
 }
 
-fn assert_reported(bad: u32, why: &str) {
-    let (message, page, index) = overwrite_an_entry_with(bad);
+/// The entry overwritten with `bad(address of a live frame)` must stop the
+/// allocator with a message naming the place, the value and `why`.
+fn assert_reported(bad: impl FnOnce(u32) -> u32, why: &str) {
+    let (message, page, index, bad) = overwrite_an_entry(bad);
     let place = std::format!("entry {index} of stack page {page:#010x} holds {bad:#010x}");
     assert!(message.starts_with("frame stack corrupted: "), "{message}");
     assert!(message.contains(&place), "{message:?} should name {place:?}");
@@ -72,59 +78,36 @@ fn assert_reported(bad: u32, why: &str) {
 
 #[test]
 fn an_entry_naming_frame_0_is_reported_not_handed_out() {
-    assert_reported(0, "not usable RAM");
+    assert_reported(|_| 0, "not usable RAM");
 }
 
 #[test]
 fn an_entry_naming_a_reserved_frame_is_reported_not_handed_out() {
     // 0x300000..0x340000 is reserved in the test memory map, 0x100000.. the kernel.
-    assert_reported(0x0030_1000, "not usable RAM");
-    assert_reported(0x0010_0000, "not usable RAM");
+    assert_reported(|_| 0x0030_1000, "not usable RAM");
+    assert_reported(|_| 0x0010_0000, "not usable RAM");
 }
 
 #[test]
 fn an_entry_beyond_ram_is_reported_not_handed_out() {
-    assert_reported(0x4000_0000, "not usable RAM");
+    assert_reported(|_| 0x4000_0000, "not usable RAM");
 }
 
 #[test]
 fn a_misaligned_entry_is_reported_not_handed_out() {
-    assert_reported(0x0040_0010, "not 4 KiB-aligned");
+    assert_reported(|_| 0x0040_0010, "not 4 KiB-aligned");
 }
 
 #[test]
 fn an_entry_naming_an_allocated_frame_is_reported_not_handed_out() {
-    // A frame held for the whole test, written into a free entry.
-    let (mut mem, usable) = test_memory();
-    let mut stack = new_stack(&mut mem, usable);
-    let live = stack.allocate().unwrap();
-    let live_addr = live.start().as_u32();
-    let [page, a, b] = [(); 3].map(|()| stack.allocate().unwrap());
-    let a_addr = a.start().as_u32();
-    // The first frame freed into an empty stack becomes its page, the next an entry.
-    stack.free(page).unwrap();
-    stack.free(a).unwrap();
-    stack.free(b).unwrap();
-    let _b = stack.allocate().unwrap();
-    let (page, index) = stack.window_mut().with_memory(|m| {
-        let (page, index) = find_entry(m, a_addr);
-        m.words(PhysAddr::new(page))[index] = live_addr;
-        (page, index)
-    });
-    let message = panic_message(|| {
-        stack.allocate();
-    });
-    let place = std::format!("entry {index} of stack page {page:#010x} holds {live_addr:#010x}");
-    assert!(message.contains(&place) && message.contains("allocated out"), "{message}");
-    let _ = live;
+    assert_reported(|live| live, "a frame allocated out");
 }
 
 #[test]
 fn an_entry_naming_an_untouched_frame_is_reported_not_handed_out() {
     // Untouched frames are free with their bit clear, like stacked ones: only
     // the watermark tells that this one is still to come from untouched memory.
-    let (message, _, _) = overwrite_an_entry_with(0x0000_5000);
-    assert!(message.contains("never handed out"), "{message}");
+    assert_reported(|_| 0x0000_5000, "never handed out");
 }
 
 #[test]

@@ -122,6 +122,7 @@ mod tests {
         let usable = three_ranges();
         let mut w = Watermark::new(&usable);
         assert_eq!(w.count(), usable.total_frames());
+        assert!(!w.is_empty());
         let mut expected: Vec<u32> = usable.iter().flat_map(|r| r.numbers()).collect();
         expected.reverse();
         let mut got = Vec::new();
@@ -131,6 +132,7 @@ mod tests {
             assert_eq!(w.count() as usize, expected.len() - got.len());
         }
         assert_eq!(got, expected);
+        assert!(w.is_empty());
         assert_eq!((w.count(), w.take(&usable), w.take(&usable)), (0, None, None));
     }
 
@@ -153,6 +155,7 @@ mod tests {
         let mut usable = three_ranges();
         usable.remove(ByteRange::new(0, 1 << 32)).unwrap();
         let mut w = Watermark::new(&usable);
+        assert!(w.is_empty());
         assert_eq!((w.count(), w.take(&usable)), (0, None));
         assert!(!w.is_untouched(0));
     }

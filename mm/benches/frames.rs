@@ -10,8 +10,9 @@
 //! - first allocation: every frame taken from a fresh allocator, so from
 //!   untouched memory below the watermark (the `Vec` pops instead).
 //!
-//! The memory map is a PC's: a hole below 1 MiB and a "kernel" at 1 MiB,
-//! so the usable-range check has several ranges to search.
+//! The memory map is the one QEMU gives the kernel (a hole below 1 MiB, the
+//! kernel image at 1 MiB), so the check of each popped frame has several
+//! usable ranges to look in.
 //!
 //! Reports the median over several rounds of the time per operation, the
 //! ratio, and, when valgrind is installed, instructions per operation
@@ -51,15 +52,17 @@ const COUNT_ENV: &str = "FRAMES_BENCH_COUNT";
 
 type Stack<'m> = FrameStack<EmulatedWindow<'m>>;
 
-/// A fresh allocator over `mem`, with a PC's memory map: usable RAM below
-/// 640 KiB and from 1 MiB up, minus a 3 MiB kernel image at 1 MiB.
+/// A fresh allocator over `mem`, with the memory map QEMU gives the kernel:
+/// usable RAM below 640 KiB and from 1 MiB up, minus the kernel image (80
+/// frames at 1 MiB) and a frame of boot information: three ranges.
 fn new_stack(mem: &mut PhysMemory) -> Stack<'_> {
     let map = [
         MapEntry::new(0, 0x9_fc00, MapKind::Usable),
         MapEntry::new(0xf_0000, 0x1_0000, MapKind::Reserved),
         MapEntry::new(0x10_0000, u64::from(RAM - 0x10_0000), MapKind::Usable),
     ];
-    let usable = clean(map, &[ByteRange::new(0x10_0000, 0x30_0000)]).unwrap();
+    let occupied = [ByteRange::new(0x10_0000, 80 * 4096), ByteRange::new(0x1_0000, 4096)];
+    let usable = clean(map, &occupied).unwrap();
     let bitmap = Box::leak(vec![0u32; bitmap_words(&usable)].into_boxed_slice());
     // SAFETY: the emulated memory belongs to this stack alone.
     unsafe { FrameStack::new(EmulatedWindow::new(mem), usable, bitmap) }.unwrap()

@@ -81,8 +81,11 @@ pub struct FrameStack<W> {
     /// The frame freed last, if it is still the top of the stack and its
     /// bitmap bit has not been cleared yet; else `NOTHING_PENDING`.
     pub(super) just_freed: u32,
+    /// Usable frames managed, free or allocated.
     pub(super) total: u32,
+    /// One bit per frame: allocated out?
     pub(super) bitmap: AllocBitmap,
+    /// What was usable at boot: for the checks and the error path.
     pub(super) usable: UsableMemory,
     /// The largest range of `usable`, where most frames are: checking it
     /// first spares the popped frame's check a search of the ranges.

@@ -26,9 +26,15 @@ menuentry "kernel" {
 CFG
 
 mkdir -p "$(dirname "$out")"
+# Debian names GRUB's tool grub-mkrescue, Fedora grub2-mkrescue.
+mkrescue=$(command -v grub-mkrescue || command -v grub2-mkrescue) || {
+  echo "mkiso: neither grub-mkrescue nor grub2-mkrescue is installed (run: scripts/ensure-deps.sh)" >&2
+  exit 1
+}
 # grub-mkrescue (through xorriso) is chatty; show its output only if it fails.
-if ! log=$(grub-mkrescue -o "$out" "$tmp" 2>&1); then
+if ! log=$("$mkrescue" -o "$out" "$tmp" 2>&1); then
   echo "$log" >&2
-  echo "mkiso: grub-mkrescue failed for $out" >&2
+  echo "mkiso: $(basename "$mkrescue") failed for $out (its output is above);" \
+    "run by hand: scripts/mkiso.sh $kernel $out \"$cmdline\" $loader" >&2
   exit 1
 fi

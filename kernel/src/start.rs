@@ -4,22 +4,20 @@
 //!   boot/_start ──> kernel_main(magic, info)
 //!                     1. consoles (serial + VGA) and the logger
 //!                     2. check the Multiboot2 magic: anything else stops here
-//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC
-//!                     4. map and validate the boot information; print it
+//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC;
+//!                        hand `memory::describe_address` down to the fault reports
+//!                     4. map and validate the boot information; print it; a
+//!                        `selftest` boot makes `arch::stop` leave QEMU from here on
 //!                     5. memory: frames, kernel address space, heap, virtual ranges
 //!                     6. `selftest` on the command line: run the self-tests and
 //!                        exit QEMU; otherwise report and idle
 //! ```
 
+use crate::account::Size;
 use crate::arch::{self, cpu, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
 use crate::cmdline::CommandLine;
 use crate::{memory, println};
-use core::sync::atomic::{AtomicBool, Ordering};
-
-/// Set once the command line says this is a self-test boot: from then on a
-/// panic or fault ends the QEMU run instead of just halting.
-static SELFTEST: AtomicBool = AtomicBool::new(false);
 
 /// Entered from `boot`'s `_start` with the bootloader's EAX and EBX.
 #[unsafe(no_mangle)]
@@ -35,6 +33,9 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     }
 
     arch::init();
+    // Fault reports name the region an address is in; the memory layer
+    // knows the regions, so its answer is handed down to `arch`.
+    arch::exceptions::describe_addresses_with(memory::describe_address);
 
     // SAFETY: a Multiboot2 loader passed `info_phys` in EBX (the magic
     // proved which loader it was); the block stays untouched while the
@@ -43,18 +44,22 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
         Ok(info) => info,
         Err(e) => {
             log::error!("cannot use the boot information at {info_phys:#010x}: {e}");
-            stop(ExitCode::Crashed);
+            arch::stop(ExitCode::Crashed);
         }
     };
     let cmdline = CommandLine::new(info.command_line());
-    SELFTEST.store(cmdline.has_flag("selftest"), Ordering::Relaxed);
+    let selftest = cmdline.has_flag("selftest");
+    if selftest {
+        // From here on a panic or fault ends the QEMU run instead of halting.
+        arch::stop::exit_qemu_on_stop();
+    }
     print_boot_info(info);
 
     memory::init(info);
 
-    if SELFTEST.load(Ordering::Relaxed) {
+    if selftest {
         let code = crate::selftest::run(&cmdline);
-        stop(code);
+        arch::stop(code);
     }
     log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
     loop {
@@ -77,7 +82,7 @@ fn print_boot_info(info: &BootInfo<'_>) {
     println!("command line: {:?}", info.command_line());
     println!("memory map:");
     println!("  {:>18}  {:>18}  {:>10}  type", "start", "end", "size");
-    let mut usable = 0u64;
+    let mut available = 0u64;
     let mut above_4g = 0u64;
     for region in info.memory_map() {
         let end = region.start.saturating_add(region.len);
@@ -89,24 +94,12 @@ fn print_boot_info(info: &BootInfo<'_>) {
             region.kind_name()
         );
         if region.kind == 1 {
-            usable += region.len;
+            available += region.len;
             above_4g += end.saturating_sub(region.start.max(1 << 32));
         }
     }
-    println!("usable memory: {} KiB ({} MiB)", usable / 1024, usable >> 20);
+    println!("available memory: {}", Size(available));
     if above_4g > 0 {
-        println!(
-            "  of which {} MiB above 4 GiB, out of reach without PAE: not used",
-            above_4g >> 20
-        );
+        println!("  of which {} above 4 GiB: out of reach without PAE, not used", Size(above_4g));
     }
-}
-
-/// Ends the kernel: in a self-test boot, leaves QEMU with `code`; otherwise
-/// halts with whatever is on the screen.
-pub fn stop(code: ExitCode) -> ! {
-    if SELFTEST.load(Ordering::Relaxed) {
-        arch::qemu::exit(code);
-    }
-    cpu::halt_forever()
 }

@@ -7,7 +7,7 @@
 //! On i686 the way out is a *task gate*: IDT vector 8 names the TSS below,
 //! so on a double fault the CPU saves the broken context into the kernel's
 //! TSS and loads a complete fresh one, with its own stack, and runs
-//! [`double_fault_task`] there. That function reads the saved context out
+//! `double_fault_task` there. That function reads the saved context out
 //! of the kernel's TSS to say what happened.
 
 use super::gdt;

@@ -65,8 +65,9 @@ impl fmt::Display for FramesError {
 /// What the frame allocator was built from, for the boot log.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameReport {
-    /// Usable frames in the memory map, before anything is taken out.
-    pub map_usable: u32,
+    /// Available frames: whole frames below 4 GiB that the memory map
+    /// marks available, frame 0 left out, before anything is taken out.
+    pub available: u32,
     /// Frames of the bitmap.
     pub bitmap: u32,
 }
@@ -98,7 +99,7 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
         count += 1;
     }
 
-    let map_usable = clean(map_entries(info), &[]).map_err(FramesError::Map)?.total_frames();
+    let available = clean(map_entries(info), &[]).map_err(FramesError::Map)?.total_frames();
     let mut usable: UsableMemory =
         clean(map_entries(info), &occupied[..count]).map_err(FramesError::Map)?;
 
@@ -124,5 +125,5 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
     // the stack may own every frame in it.
     let stack = unsafe { FrameStack::new(FixmapWindow(()), usable, bitmap) }
         .map_err(|_| FramesError::Bitmap { frames })?;
-    Ok((stack, FrameReport { map_usable, bitmap: frames }))
+    Ok((stack, FrameReport { available, bitmap: frames }))
 }

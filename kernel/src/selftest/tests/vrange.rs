@@ -1,4 +1,4 @@
-//! Kernel virtual ranges: address space apart from frames (seed 003).
+//! Kernel virtual ranges: address space allocated apart from frames.
 
 use crate::memory;
 use crate::selftest::{TestResult, ktest};
@@ -21,7 +21,7 @@ fn ranges_are_allocated_apart_and_freed() -> TestResult {
     Ok(())
 }
 
-/// The seed's example: a driver needs 16 frames mapped somewhere.
+/// A driver needs 16 frames of RAM mapped somewhere, and gives them back.
 #[ktest]
 fn sixteen_frames_for_a_driver() -> TestResult {
     let mut memory = memory::lock();

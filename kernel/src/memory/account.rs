@@ -1,0 +1,43 @@
+//! Gathering the boot log's frame account (`crate::account`): where every
+//! available frame went, counted from the memory map, the kernel image's
+//! sections, the boot information, the modules, the frame stack and the
+//! page directory.
+
+use super::frames::FrameReport;
+use super::{Memory, boot_info, image};
+use crate::account::FrameAccount;
+use crate::bootinfo::BootInfo;
+use core::ops::Range;
+use mm::PAGE_SIZE;
+
+fn frames_of(bytes: u32) -> u32 {
+    bytes.div_ceil(PAGE_SIZE)
+}
+
+/// Counts every available frame's place. Call once the frame stack is
+/// built; `memory` is the locked memory state.
+pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> FrameAccount {
+    let image = image::kernel_image();
+    let len = |r: &Range<u32>| frames_of(r.end - r.start);
+    let boot_info = boot_info::phys_span().map_or(0, |(start, size)| {
+        let first = start.align_down(PAGE_SIZE).as_u32();
+        frames_of(start.as_u32() + size - first)
+    });
+    // Page tables the frame allocator handed out: every present directory
+    // entry but the kernel's and the fixmap's static tables and the
+    // recursive entry (1023).
+    let page_tables = (0..1023)
+        .filter(|&i| i != mm::layout::KERNEL_PDE && i != mm::layout::FIXMAP_PDE)
+        .filter(|&i| memory.mapper.present_entries(i) > 0)
+        .count() as u32;
+    FrameAccount {
+        available: report.available,
+        kernel: [len(&image.text), len(&image.rodata), len(&image.data)],
+        boot_info,
+        modules: info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum(),
+        bitmap: report.bitmap,
+        usable: memory.frames.total_count(),
+        free: memory.frames.free_count(),
+        page_tables,
+    }
+}

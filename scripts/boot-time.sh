@@ -87,4 +87,4 @@ awk -v a="$(med "${whole[128M]}")" -v b="$(med "${whole[3G]}")" \
   printf "  median   128M %6.3f s (%.3f s)    3G %6.3f s (%.3f s)\n", a, ka, b, kb
   printf "  3G/128M  %.2fx whole boot (target: at most 1.20x); kernel part %.2fx\n", b / a, kb / ka
 }'
-grep -h '^frames:' "$out/serial-3G.log" | sed 's/^/  3G boot log: /' || true
+grep -hE '^  (free|frame bitmap) ' "$out/serial-3G.log" | sed 's/^  */  3G boot log: /' || true

@@ -224,7 +224,7 @@ pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     );
     crate::println!("  esp is in: {stack_region}");
     crate::println!("  last page-fault address (CR2) {cr2:#010x}: {cr2_region}");
-    if cr2_region.0 == Some(Region::StackGuard) {
+    if matches!(cr2_region.0, Some(Region::StackGuard | Region::ProcessKernelStackGuard)) {
         crate::println!("  diagnosis: kernel stack overflow into the guard page");
     }
     stop(ExitCode::Crashed);

@@ -140,6 +140,7 @@ if cargo user-build >"$user_log" 2>&1; then
   done
   MODULES=$(ls build/user/* | tr '\n' ' ')
   export MODULES
+  check_clippy_user
   pass "build: the user programs ($(ls build/user | tr '\n' ' '))"
 else
   fail "build: the user programs" "cargo build failed (log: $user_log)"

@@ -172,6 +172,33 @@ fn out_of_memory_kills_the_hog_and_the_others_go_on() -> TestResult {
 }
 
 #[ktest]
+fn a_call_that_needs_a_frame_fails_when_none_is_left() -> TestResult {
+    let pid = spawn("nomem", 0)?;
+    // Take every free frame (the process's own are mapped already).
+    let free = memory::snapshot().free_frames as usize;
+    let mut held: Vec<mm::frame::Frame> = Vec::with_capacity(free);
+    {
+        let mut memory = memory::lock();
+        while let Some(frame) = memory.frames.allocate() {
+            if held.len() == held.capacity() {
+                ensure_ok!(memory.frames.free(frame), "giving a frame back");
+                break;
+            }
+            held.push(frame);
+        }
+    }
+    let summary = process::run();
+    {
+        let mut memory = memory::lock();
+        for frame in held.drain(..) {
+            ensure_ok!(memory.frames.free(frame), "giving a held frame back");
+        }
+    }
+    ensure_eq!(summary.killed, 0);
+    exited_ok(pid)
+}
+
+#[ktest]
 fn as_many_processes_as_4_mib_allow() -> TestResult {
     // On a larger machine, hold frames until about a 4 MiB machine's worth
     // (the free frames of a 4 MiB boot) is left.

@@ -8,6 +8,8 @@
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(target_arch = "x86")]
+mod cpucheck;
 mod entry;
 mod header;
 mod tables;

@@ -6,7 +6,8 @@
 //! - *available*: RAM the boot loader's memory map marks type 1. Counted
 //!   in frames, only whole 4 KiB frames below 4 GiB, and never frame 0.
 //! - *usable*: available frames that nothing occupied at boot (the kernel
-//!   image, the boot information, modules, the frame bitmap): the frames
+//!   image, the boot information, modules, the kernel's symbol table, the
+//!   frame bitmap): the frames
 //!   the frame stack manages, free or allocated.
 //! - *free*: on the frame stack right now.
 //!
@@ -55,6 +56,9 @@ pub struct FrameAccount {
     pub boot_info: u32,
     /// Boot modules.
     pub modules: u32,
+    /// The kernel's symbol and string tables, which GRUB loaded for the
+    /// backtraces in fault reports.
+    pub symbols: u32,
     /// The frame allocator's bitmap.
     pub bitmap: u32,
     /// Frames the frame stack manages (available, not occupied at boot).
@@ -70,7 +74,7 @@ impl FrameAccount {
     /// them: the kernel image, the boot information, modules, the bitmap.
     /// When the account explains every frame, this is `available - usable`.
     pub fn listed_reserved(&self) -> u32 {
-        self.kernel.iter().sum::<u32>() + self.boot_info + self.modules + self.bitmap
+        self.kernel.iter().sum::<u32>() + self.boot_info + self.modules + self.symbols + self.bitmap
     }
 }
 
@@ -96,6 +100,9 @@ impl fmt::Display for FrameAccount {
         row(f, "boot information", self.boot_info, format_args!("mapped read-only for good"))?;
         if self.modules > 0 {
             row(f, "boot modules", self.modules, format_args!(""))?;
+        }
+        if self.symbols > 0 {
+            row(f, "kernel symbols", self.symbols, format_args!("names functions in backtraces"))?;
         }
         row(
             f,
@@ -150,6 +157,7 @@ mod tests {
             available: 894,
             kernel: [13, 4, 29],
             boot_info: 1,
+            symbols: 0,
             modules: 0,
             bitmap: 1,
             usable: 846,
@@ -191,6 +199,7 @@ mod tests {
             available: 1_048_575,
             kernel: [13, 4, 29],
             boot_info: 2,
+            symbols: 0,
             modules: 1000,
             bitmap: 32,
             usable: 1_047_000,

@@ -68,9 +68,16 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
 
     if selftest {
         let code = crate::selftest::run(&cmdline);
+        // Under QEMU the exit device ends the run here; on a PC the summary
+        // stays on the screen.
+        println!("selftest: finished; the CPU halts now (power off or reset to leave)");
         arch::stop(code);
     }
-    log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    if arch::qemu::detected() {
+        log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    } else {
+        log::info!("boot complete; the kernel is idle");
+    }
     loop {
         cpu::wait_for_interrupt();
     }

@@ -8,6 +8,8 @@
 //! attached — the framebuffer needs memory management to map it — is kept
 //! ([`early`]) and shown when it is.
 
+#[cfg(target_os = "none")]
+mod deadline;
 pub mod early;
 pub mod framebuffer;
 pub mod screen;

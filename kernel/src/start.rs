@@ -65,6 +65,8 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     print_boot_info(info);
 
     memory::init(info);
+    // Backtraces name functions from the symbol table memory just mapped.
+    arch::backtrace::symbols_with(memory::symbols::lookup);
 
     if selftest {
         let code = crate::selftest::run(&cmdline);

@@ -20,6 +20,7 @@ pub mod heap;
 pub mod image;
 mod screen;
 pub mod space;
+pub mod symbols;
 
 use crate::account::FrameAccount;
 use crate::arch::{self, qemu::ExitCode};
@@ -192,6 +193,7 @@ pub fn init(info: &BootInfo<'_>) {
     });
 
     screen::attach(info, boot_vga);
+    symbols::init(info, &mut lock());
     space::enable_write_protect();
     FRAME_REPORT.call_once(|| report);
     crate::print!("{}", frame_account());

@@ -217,6 +217,8 @@ fault fault::kfree_double_free 4M \
   'KERNEL PANIC: kfree\((0xd[0-9a-f]{7})\): double free of \1: the block is already free'
 fault fault::kfree_foreign_pointer 4M \
   'KERNEL PANIC: kfree\(0xc0[0-9a-f]{6}\): 0xc0[0-9a-f]{6} is not inside the heap'
+fault frames::corrupted_stack_entry 4M \
+  'KERNEL PANIC: frame stack corrupted: entry [0-9]+ of stack page 0x[0-9a-f]{8} holds 0x00000000: not usable RAM'
 
 # A Multiboot1 loader: the kernel must say so and halt (not reset, not run on).
 wrong_loader() {

@@ -10,6 +10,8 @@
 
 #[cfg(target_arch = "x86")]
 mod cpucheck;
+#[cfg(target_arch = "x86")]
+mod early_print;
 mod entry;
 mod header;
 mod tables;

@@ -67,6 +67,8 @@ pub struct FrameAccount {
     pub free: u32,
     /// Of those, frames holding page tables allocated since boot.
     pub page_tables: u32,
+    /// Of those, frames holding the framebuffer console's copy of its text.
+    pub screen: u32,
 }
 
 impl FrameAccount {
@@ -120,11 +122,15 @@ impl fmt::Display for FrameAccount {
         }
         let allocated = self.usable.saturating_sub(self.free);
         row(f, "page tables", self.page_tables, format_args!("allocated since boot"))?;
-        if allocated != self.page_tables {
+        if self.screen > 0 {
+            row(f, "screen text", self.screen, format_args!("the framebuffer console's copy"))?;
+        }
+        let named = self.page_tables + self.screen;
+        if allocated != named {
             row(
                 f,
                 "other allocated",
-                allocated.saturating_sub(self.page_tables),
+                allocated.saturating_sub(named),
                 format_args!("handed out since boot"),
             )?;
         }
@@ -158,6 +164,7 @@ mod tests {
             kernel: [13, 4, 29],
             boot_info: 1,
             symbols: 0,
+            screen: 0,
             modules: 0,
             bitmap: 1,
             usable: 846,
@@ -200,6 +207,7 @@ mod tests {
             kernel: [13, 4, 29],
             boot_info: 2,
             symbols: 0,
+            screen: 0,
             modules: 1000,
             bitmap: 32,
             usable: 1_047_000,

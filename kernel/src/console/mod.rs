@@ -3,7 +3,7 @@
 //! all. `print!`/`println!` and the `log` backend both write here.
 //!
 //! The screen is whichever GRUB left: a linear framebuffer
-//! ([`framebuffer`], always under UEFI) or EGA text ([`vga`]). Both draw
+//! ([`framebuffer`], always under UEFI) or EGA text (`vga`). Both draw
 //! the same text grid ([`screen`]). What is printed before the screen is
 //! attached — the framebuffer needs memory management to map it — is kept
 //! ([`early`]) and shown when it is.

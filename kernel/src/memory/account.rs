@@ -64,5 +64,6 @@ pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> Fra
         usable: memory.frames.total_count(),
         free: memory.frames.free_count(),
         page_tables,
+        screen: super::screen::copy_frames(),
     }
 }

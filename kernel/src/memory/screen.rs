@@ -100,6 +100,11 @@ fn attach_framebuffer(
     Ok(())
 }
 
+/// Frames holding the framebuffer console's copy of its text (0 without one).
+pub(super) fn copy_frames() -> u32 {
+    FRAMEBUFFER_MAPPINGS.get().map_or(0, |(_, copy)| copy.size() / PAGE_SIZE)
+}
+
 /// The framebuffer's mapping and its copy's, kept for the kernel's life.
 static FRAMEBUFFER_MAPPINGS: spin::Once<(mm::vrange::MappedRange, mm::vrange::MappedRange)> =
     spin::Once::new();

@@ -11,13 +11,17 @@ use crate::bootinfo::BootInfo;
 use crate::symbols::{Symbol, SymbolTable};
 use mm::frame::Frame;
 use mm::paging::PageTableFlags;
+use mm::vrange::MappedRange;
 use mm::{PAGE_SIZE, PhysAddr};
 use spin::Once;
 
 static TABLE: Once<SymbolTable<'static>> = Once::new();
+/// The two mappings, kept for the kernel's life (never unmapped).
+static MAPPINGS: Once<(MappedRange, MappedRange)> = Once::new();
 
-/// Maps `size` bytes of RAM at `phys` read-only; returns them as a slice.
-fn map_bytes(memory: &mut Memory, phys: u32, size: u32) -> Option<&'static [u8]> {
+/// Maps `size` bytes of RAM at `phys` read-only; returns the mapping and
+/// the bytes, which stay readable while the mapping is kept.
+fn map_bytes(memory: &mut Memory, phys: u32, size: u32) -> Option<(MappedRange, &'static [u8])> {
     let first = phys & !(PAGE_SIZE - 1);
     let pages = (phys - first).checked_add(size)?.div_ceil(PAGE_SIZE);
     let frames = (0..pages).map(|i| Frame::containing(PhysAddr::new(first + i * PAGE_SIZE)));
@@ -26,11 +30,9 @@ fn map_bytes(memory: &mut Memory, phys: u32, size: u32) -> Option<&'static [u8]>
     let mapped =
         unsafe { memory.range_mapper().map_device(frames, PageTableFlags::empty()) }.ok()?;
     let start = mapped.start().as_ptr::<u8>().wrapping_add((phys - first) as usize);
-    // The mapping lives as long as the kernel: never unmapped.
-    core::mem::forget(mapped);
-    // SAFETY: `start` maps `size` readable bytes for the kernel's life, and
-    // nothing writes them.
-    Some(unsafe { core::slice::from_raw_parts(start, size as usize) })
+    // SAFETY: `start` maps `size` readable bytes for as long as `mapped` is
+    // kept (`init` keeps it for good), and nothing writes them.
+    Some((mapped, unsafe { core::slice::from_raw_parts(start, size as usize) }))
 }
 
 /// Maps the symbol table, if GRUB passed one. Call once, from `memory::init`.
@@ -41,7 +43,8 @@ pub(super) fn init(info: &BootInfo<'_>, memory: &mut Memory) {
     };
     let symtab = map_bytes(memory, tables.symtab.0, tables.symtab.1);
     let strtab = map_bytes(memory, tables.strtab.0, tables.strtab.1);
-    if let (Some(symtab), Some(strtab)) = (symtab, strtab) {
+    if let (Some((sym_map, symtab)), Some((str_map, strtab))) = (symtab, strtab) {
+        MAPPINGS.call_once(|| (sym_map, str_map));
         TABLE.call_once(|| SymbolTable::new(symtab, strtab));
     }
 }

@@ -78,3 +78,22 @@ fn the_screen_is_the_one_grub_described() -> TestResult {
         )),
     }
 }
+
+/// The framebuffer's frames are video memory: none is the frame allocator's.
+#[ktest]
+fn the_framebuffer_is_never_the_frame_allocators() -> TestResult {
+    let Some(fb) = crate::memory::boot_info::get().framebuffer() else {
+        return Ok(()); // no framebuffer tag: nothing to keep out
+    };
+    let (start, end) = (fb.addr, fb.addr.saturating_add(fb.size_bytes()));
+    let memory = crate::memory::lock();
+    for usable in memory.frames.usable().iter() {
+        ensure!(
+            usable.end_addr() <= start || usable.start_addr() >= end,
+            "usable frames {:#x}..{:#x} overlap the framebuffer {start:#x}..{end:#x}",
+            usable.start_addr(),
+            usable.end_addr()
+        );
+    }
+    Ok(())
+}

@@ -9,7 +9,7 @@
 //!   5  selftest       the in-kernel tests and fault scenarios
 //!   4  memory         frames, the kernel address space, the heap (over `mm`)
 //!   3  arch           descriptor tables, interrupts, fault reports, halting
-//!   2  console        serial + VGA text, print!/println!, the `log` backend
+//!   2  console        serial + screen (framebuffer or EGA text), print!/println!, `log`
 //!   1  sync           the interrupt flag and IrqMutex
 //!   0  string, layout, bootinfo, cmdline, account, symbols
 //!                     plain logic, tested on the host

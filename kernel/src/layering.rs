@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// The layers, lowest first; the same order as the table in `lib.rs`.
 const LAYERS: &[&[&str]] = &[
-    &["account", "bootinfo", "cmdline", "elf", "layout", "string"],
+    &["account", "bootinfo", "cmdline", "elf", "layout", "string", "symbols", "ustar"],
     &["sync"],
     &["console"],
     &["arch"],

@@ -11,18 +11,20 @@
 //!   5  process        user programs: spawning, scheduling, faults, user memory
 //!   4  memory         frames, address spaces, the heap, boot modules (over `mm`)
 //!   3  arch           descriptor tables, interrupts, fault reports, halting
-//!   2  console        serial + VGA text, print!/println!, the `log` backend
+//!   2  console        serial + screen (framebuffer or EGA text), print!/println!, `log`
 //!   1  sync           the interrupt flag and IrqMutex
-//!   0  string, layout, bootinfo, cmdline, account, elf
+//!   0  string, layout, bootinfo, cmdline, account, symbols, elf, ustar
 //!                     plain logic, tested on the host
 //! ```
 //!
 //! What a lower layer needs from a higher one is handed down at start-up,
 //! never fetched: `start` registers `memory::describe_address` with
-//! `arch::exceptions` so fault reports can name an address's region, and
-//! tells `arch::stop` whether ending the kernel means leaving QEMU; it
-//! also hands `syscall::handle` and `process::fault::handle` to `arch`,
-//! which calls them for `int 0x80` and for exceptions from ring 3.
+//! `arch::exceptions` so fault reports can name an address's region,
+//! `memory::symbols::lookup` with `arch::backtrace` so they can name
+//! functions, and tells `arch::stop` whether ending the kernel means
+//! leaving QEMU; it also hands `syscall::handle` and
+//! `process::fault::handle` to `arch`, which calls them for `int 0x80` and
+//! for exceptions from ring 3.
 //!
 //! Modules that touch hardware are compiled only for the kernel target
 //! (`target_os = "none"`); the rest is plain logic that the host tests run.
@@ -38,6 +40,8 @@ pub mod cmdline;
 pub mod elf;
 pub mod layout;
 pub mod string;
+pub mod symbols;
+pub mod ustar;
 
 // Layer 1.
 #[cfg(target_os = "none")]

@@ -206,6 +206,7 @@ fn print_frame(frame: &TrapFrame) {
         frame.ebp,
         frame.interrupted_esp()
     );
+    super::backtrace::print_from(frame.eip, frame.ebp);
 }
 
 /// Runs on the double-fault task's own stack (see `tss.rs`).
@@ -227,5 +228,6 @@ pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     if matches!(cr2_region.0, Some(Region::StackGuard | Region::ProcessKernelStackGuard)) {
         crate::println!("  diagnosis: kernel stack overflow into the guard page");
     }
+    super::backtrace::print_from(context.eip, context.ebp);
     stop(ExitCode::Crashed);
 }

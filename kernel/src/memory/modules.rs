@@ -1,18 +1,21 @@
 //! The boot modules (user programs GRUB loaded next to the kernel), mapped
 //! read-only into kernel virtual ranges and found by name.
 //!
-//! GRUB names each module on its `module2` line (`module2 /boot/user/hello
-//! hello`): that word is the program's name. The modules' frames are
-//! reserved at boot (they never reach the frame allocator), so their bytes
-//! stay put; they are mapped once, here, and kept for the kernel's life.
+//! A module is a program named by the word after its path on GRUB's
+//! `module2` line (`module2 /boot/hello hello`), or a ustar archive of
+//! programs, each named by its file name: the build puts every program in
+//! one archive, because GRUB on a 4 MiB machine runs out of memory with more
+//! than about six modules. The modules' frames are reserved at boot (they
+//! never reach the frame allocator), so their bytes stay put; they are
+//! mapped once, here, and kept for the kernel's life.
 
 use super::lock;
 use crate::bootinfo::BootInfo;
 use mm::{PAGE_SIZE, PhysAddr};
 use spin::Once;
 
-/// How many modules are kept; more are reported and ignored.
-const MAX_MODULES: usize = 32;
+/// How many programs are kept; more are reported and ignored.
+const MAX_MODULES: usize = 64;
 
 /// A boot module: its name and its bytes.
 #[derive(Clone, Copy, Debug)]
@@ -31,7 +34,7 @@ pub(super) fn init(info: &BootInfo<'_>) {
     let mut count = 0;
     for module in info.modules() {
         if count == MAX_MODULES {
-            log::warn!("more than {MAX_MODULES} boot modules: the rest are ignored");
+            log::warn!("more than {MAX_MODULES} programs: the rest are ignored");
             break;
         }
         let len = module.end.saturating_sub(module.start);
@@ -54,6 +57,21 @@ pub(super) fn init(info: &BootInfo<'_>) {
         // SAFETY: `start..start + len` is mapped read-only for the
         // kernel's life and its frames are never written.
         let bytes = unsafe { core::slice::from_raw_parts(start as *const u8, len as usize) };
+        if crate::ustar::is_archive(bytes) {
+            for entry in crate::ustar::entries(bytes) {
+                match entry {
+                    Ok(e) if count < MAX_MODULES => {
+                        modules[count] = Some(Module { name: e.name, bytes: e.bytes });
+                        count += 1;
+                    }
+                    Ok(e) => {
+                        log::warn!("more than {MAX_MODULES} programs: {:?} is ignored", e.name)
+                    }
+                    Err(e) => log::warn!("boot module {:?}: {e}", module.cmdline),
+                }
+            }
+            continue;
+        }
         let name = trim_name(module.cmdline);
         // The name lives in the boot information, mapped for good too.
         // SAFETY: the boot information is mapped read-only for the

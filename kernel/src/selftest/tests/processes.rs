@@ -202,7 +202,7 @@ fn a_call_that_needs_a_frame_fails_when_none_is_left() -> TestResult {
 fn as_many_processes_as_4_mib_allow() -> TestResult {
     // On a larger machine, hold frames until about a 4 MiB machine's worth
     // (the free frames of a 4 MiB boot) is left.
-    const FREE_AT_4_MIB: u32 = 780;
+    const FREE_AT_4_MIB: u32 = 730;
     let free = memory::snapshot().free_frames;
     let mut held: Vec<mm::frame::Frame> =
         Vec::with_capacity(free.saturating_sub(FREE_AT_4_MIB) as usize);

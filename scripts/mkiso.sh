@@ -111,7 +111,7 @@ CFG
 set timeout=5
 set default=0
 menuentry "kernel" {
-    multiboot2 /boot/kernel.elf ${MENU_CMDLINE:-}
+    multiboot2 /boot/kernel.elf${MENU_CMDLINE:+ $MENU_CMDLINE}
 $module_lines    boot
 }
 menuentry "kernel self-tests (results on the screen, then the PC halts)" {

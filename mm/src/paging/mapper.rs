@@ -221,6 +221,49 @@ impl<A: TableAccess> Mapper<A> {
         Ok(Flush::new(page, true))
     }
 
+    /// Points the mapped `page` at `frame` instead, with `flags` (PRESENT is
+    /// added), and returns the frame it pointed at, with a required flush
+    /// token. The table stays: unlike an unmap followed by a map, this can
+    /// neither free the page's table nor need a new one, so it never fails
+    /// for want of frames. Copy-on-write uses it to give a writer its own
+    /// copy of a shared page. On failure nothing changed and the error
+    /// holds `frame`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`map`](Self::map) for `frame` (exclusively the caller's),
+    /// and as for [`unmap`](Self::unmap) for the old frame: nothing relies
+    /// on the page still showing it. Flush the token before the old frame
+    /// is freed or written.
+    pub unsafe fn replace(
+        &mut self,
+        page: Page,
+        frame: Frame,
+        flags: PageTableFlags,
+    ) -> Result<(Frame, Flush), (UnmapError, Frame)> {
+        let (dir, slot) = (page.directory_index(), page.table_index());
+        if dir == RECURSIVE_PDE {
+            return Err((UnmapError::RecursiveWindow(page), frame));
+        }
+        let pde = self.tables.directory()[dir];
+        if !pde.is_present() {
+            return Err((UnmapError::NotMapped(page), frame));
+        }
+        // SAFETY: entry `dir` is present and points at a page table.
+        let table = unsafe { self.tables.table(dir) };
+        let old = table[slot];
+        if !old.is_present() {
+            return Err((UnmapError::NotMapped(page), frame));
+        }
+        let user = flags & PageTableFlags::USER;
+        table[slot] = PageTableEntry::new(&frame, flags | PageTableFlags::PRESENT);
+        if !pde.flags().contains(user) {
+            self.tables.directory()[dir] = pde.with_flags(pde.flags() | user);
+            self.tables.directory_entry_changed(dir);
+        }
+        Ok((old.frame(), Flush::new(page, true)))
+    }
+
     /// The physical address `addr` translates to, or `None` if it is not
     /// mapped. Walks the tables as the CPU does; the recursive window
     /// translates too (to the tables and the directory).

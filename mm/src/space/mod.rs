@@ -8,9 +8,13 @@
 //!   directory, so a new kernel page table reaches every space.
 //! - [`UserRegions`]: what a process may use, placed first fit, and the
 //!   check every user pointer goes through.
-//! - [`fault::decide`]: map a zeroed page, grow the stack, or kill.
+//! - [`FrameCounts`]: the reference counts of frames a fork left shared,
+//!   recorded only above one.
+//! - [`fault::decide`]: map a zeroed page, grow the stack, copy a shared
+//!   page, or kill.
 
 mod address_space;
+pub mod counts;
 pub mod fault;
 mod regions;
 mod shared;
@@ -21,11 +25,14 @@ mod window;
 mod emulated;
 
 #[cfg(test)]
+mod counts_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 
 pub use address_space::{AddressSpace, SpaceError, SpaceFrames, user_flags};
+pub use counts::FrameCounts;
 pub use regions::{Access, BadPointer, Region, RegionError, RegionKind, Rights, UserRegions};
 pub use shared::{SharedKernelHalf, TooManySpaces};
 pub use tables::SpaceTables;

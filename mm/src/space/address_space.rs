@@ -15,16 +15,16 @@
 //! | give pages back | [`AddressSpace::unmap_range`] | `uvmdealloc`|
 //! | end it          | [`AddressSpace::destroy`]     | `freevm`    |
 //!
-//! The space owns every frame behind its user half (pages and page
-//! tables) and its directory, and counts them ([`SpaceFrames`]). Its
-//! mapper only ever touches the user half; the kernel half's entries are
-//! copied in at creation and kept up to date by [`SharedKernelHalf`].
-//!
-//! Room for copy-on-write: a frame shared by two spaces would need a
-//! reference count, consulted where [`AddressSpace::unmap_range`] and
-//! [`AddressSpace::destroy`] free frames, and a PTE bit marking the page
-//! (bit 10, `AVAILABLE_10`, is unused so far).
+//! The space owns every frame behind its user half (page tables, and
+//! pages, or one reference to each page a fork left shared) and its
+//! directory, and counts them ([`SpaceFrames`]). Its mapper only ever
+//! touches the user half; the kernel half's entries are copied in at
+//! creation and kept up to date by [`SharedKernelHalf`]. A page leaves
+//! through [`FrameCounts::release`], so a shared frame goes back to the
+//! allocator only with its last user; forking and copy-on-write are in
+//! `fork.rs`.
 
+use super::counts::FrameCounts;
 use super::shared::SharedKernelHalf;
 use super::tables::SpaceTables;
 use super::window::{FrameWindow, WindowSlot};
@@ -67,6 +67,8 @@ pub enum SpaceError {
     NotMapped(Page),
     /// The registry of directories sharing the kernel half is full.
     TooManySpaces,
+    /// A write fault on a page that is not marked copy-on-write.
+    NotCopyOnWrite(Page),
 }
 
 impl fmt::Display for SpaceError {
@@ -77,6 +79,7 @@ impl fmt::Display for SpaceError {
             SpaceError::AlreadyMapped(p) => write!(f, "{p:?} is mapped already"),
             SpaceError::NotMapped(p) => write!(f, "{p:?} is not mapped"),
             SpaceError::TooManySpaces => f.write_str("too many address spaces at once"),
+            SpaceError::NotCopyOnWrite(p) => write!(f, "{p:?} is not a copy-on-write page"),
         }
     }
 }
@@ -92,8 +95,8 @@ pub const fn user_flags(writable: bool) -> PageTableFlags {
 
 /// A page directory of its own, with the kernel half shared.
 pub struct AddressSpace<W: FrameWindow> {
-    mapper: Mapper<SpaceTables<W>>,
-    frames: SpaceFrames,
+    pub(super) mapper: Mapper<SpaceTables<W>>,
+    pub(super) frames: SpaceFrames,
 }
 
 impl<W: FrameWindow> AddressSpace<W> {
@@ -150,7 +153,7 @@ impl<W: FrameWindow> AddressSpace<W> {
         self.frames
     }
 
-    fn check_user(page: Page) -> Result<(), SpaceError> {
+    pub(super) fn check_user(page: Page) -> Result<(), SpaceError> {
         if page.directory_index() >= KERNEL_PDE {
             return Err(SpaceError::KernelHalf(page));
         }
@@ -211,9 +214,28 @@ impl<W: FrameWindow> AddressSpace<W> {
         if let Err(e) = Self::check_user(page) {
             return Err((e, frame));
         }
+        let flags = (flags & PageTableFlags::WRITABLE) | PageTableFlags::USER;
+        // SAFETY: forwarded contract; the page is in the user half.
+        unsafe { self.map_entry(page, frame, flags, frames) }
+    }
+
+    /// Maps user `page` to `frame` with exactly `flags` (plus PRESENT),
+    /// counting the page and a new table.
+    ///
+    /// # Safety
+    ///
+    /// As for [`map`](Self::map), except that `frame` may be one more
+    /// reference to a shared frame ([`FrameCounts::share`]) if `flags`
+    /// lacks WRITABLE.
+    pub(super) unsafe fn map_entry(
+        &mut self,
+        page: Page,
+        frame: Frame,
+        flags: PageTableFlags,
+        frames: &mut impl FrameAllocator,
+    ) -> Result<(), (SpaceError, Frame)> {
         let dir = page.directory_index();
         let had_table = self.mapper.present_entries(dir) > 0;
-        let flags = (flags & PageTableFlags::WRITABLE) | PageTableFlags::USER;
         // SAFETY: forwarded contract; the page is in the user half.
         match unsafe { self.mapper.map(page, frame, flags, frames) } {
             // Not required: the entry was not present, so nothing is cached.
@@ -251,15 +273,17 @@ impl<W: FrameWindow> AddressSpace<W> {
         Ok(())
     }
 
-    /// Unmaps every mapped page in `start..start + pages` and gives the
-    /// frames (and page tables that become empty) back to `frames`. Pages
-    /// not mapped are skipped, a 4 MiB without a table at once. Returns
-    /// how many pages were unmapped.
+    /// Unmaps every mapped page in `start..start + pages`, releasing each
+    /// page's frame through `counts` (back to `frames` unless another space
+    /// still maps it) and giving page tables that become empty back to
+    /// `frames`. Pages not mapped are skipped, a 4 MiB without a table at
+    /// once. Returns how many pages were unmapped.
     pub fn unmap_range(
         &mut self,
         start: Page,
         pages: u32,
         frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
         tlb: &mut impl Tlb,
     ) -> Result<u32, SpaceError> {
         Self::check_user(start)?;
@@ -277,7 +301,7 @@ impl<W: FrameWindow> AddressSpace<W> {
                 continue;
             }
             if self.mapper.lookup(page).is_some() {
-                self.unmap_one(page, frames, tlb);
+                self.unmap_one(page, frames, counts, tlb);
                 unmapped += 1;
             }
             number += 1;
@@ -285,7 +309,13 @@ impl<W: FrameWindow> AddressSpace<W> {
         Ok(unmapped)
     }
 
-    fn unmap_one(&mut self, page: Page, frames: &mut impl FrameAllocator, tlb: &mut impl Tlb) {
+    fn unmap_one(
+        &mut self,
+        page: Page,
+        frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
+        tlb: &mut impl Tlb,
+    ) {
         let dir = page.directory_index();
         // SAFETY: the kernel holds no reference into user pages across
         // calls; the process loses the page, which is what it asked for
@@ -293,7 +323,7 @@ impl<W: FrameWindow> AddressSpace<W> {
         match unsafe { self.mapper.unmap(page, frames) } {
             Ok((frame, flush)) => {
                 flush.flush(tlb);
-                give_back(frames, frame);
+                counts.release(frame, frames);
                 self.frames.pages -= 1;
                 if self.mapper.present_entries(dir) == 0 {
                     self.frames.tables -= 1;
@@ -338,14 +368,17 @@ impl<W: FrameWindow> AddressSpace<W> {
     }
 
     /// Ends the space: unregisters its directory from `kernel`, unmaps
-    /// every user page and gives every frame back to `frames` (pages,
-    /// tables, the directory). Returns what was freed.
+    /// every user page and gives every frame back to `frames` (tables, the
+    /// directory, and each page whose last user this space was; a page
+    /// still shared only loses a user in `counts`). Returns what the space
+    /// held.
     ///
     /// The space must not be loaded in CR3 (load another first): its
     /// directory is freed.
     pub fn destroy<A: TableAccess, KW: FrameWindow, const N: usize>(
         mut self,
         frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
         kernel: &mut SharedKernelHalf<A, KW, N>,
     ) -> SpaceFrames {
         let freed = self.frames;
@@ -357,7 +390,7 @@ impl<W: FrameWindow> AddressSpace<W> {
                 continue;
             }
             let first = Page::containing(VirtAddr::new(dir as u32 * TABLE_SPAN));
-            let done = self.unmap_range(first, 1024, frames, &mut tlb);
+            let done = self.unmap_range(first, 1024, frames, counts, &mut tlb);
             debug_assert!(done.is_ok(), "a user table is in the user half");
         }
         debug_assert_eq!(self.frames, SpaceFrames { directory: 1, tables: 0, pages: 0 });
@@ -366,7 +399,7 @@ impl<W: FrameWindow> AddressSpace<W> {
         freed
     }
 
-    fn show_data(&mut self, frame: &Frame) -> &mut [u8; PAGE_SIZE as usize] {
+    pub(super) fn show_data(&mut self, frame: &Frame) -> &mut [u8; PAGE_SIZE as usize] {
         // SAFETY: see `tables_mut`'s contract: the data slot is not one the
         // mapper's tables use, so no entry changes. The frame is one this
         // space owns (mapped here, or about to be).
@@ -389,7 +422,7 @@ impl<W: FrameWindow> fmt::Debug for AddressSpace<W> {
 }
 
 /// Frees `frame`; a refusal means the books are wrong, so it is loud.
-fn give_back(frames: &mut impl FrameAllocator, frame: Frame) {
+pub(super) fn give_back(frames: &mut impl FrameAllocator, frame: Frame) {
     let at = frame.start();
     if let Err(e) = frames.free(frame) {
         panic!("space: the frame allocator refused {at}, a frame of an address space: {e}");
@@ -399,7 +432,7 @@ fn give_back(frames: &mut impl FrameAllocator, frame: Frame) {
 /// The TLB of a space that is not loaded: nothing of it is cached, since
 /// loading another directory flushed every non-global translation (user
 /// pages are never global).
-struct NotLoaded;
+pub(super) struct NotLoaded;
 
 // SAFETY: `destroy` requires the space not to be loaded; its translations
 // left the TLB when CR3 last changed, so there is nothing to flush.

@@ -2,8 +2,9 @@
 //! the kernel half shared by all, regions with rights and kinds, and the
 //! page-fault decision. See docs/processes.md.
 //!
-//! - [`AddressSpace`]: map, unmap, protect, translate and destroy a space
-//!   that need not be the loaded one, through a [`FrameWindow`].
+//! - [`AddressSpace`]: map, unmap, protect, translate, fork and destroy a
+//!   space that need not be the loaded one, through a [`FrameWindow`]; the
+//!   first write to a page a fork shared ([`AddressSpace::copy_on_write`]).
 //! - [`SharedKernelHalf`]: the kernel mapper's tables, plus every
 //!   directory, so a new kernel page table reaches every space.
 //! - [`UserRegions`]: what a process may use, placed first fit, and the
@@ -16,6 +17,7 @@
 mod address_space;
 pub mod counts;
 pub mod fault;
+mod fork;
 mod regions;
 mod shared;
 mod tables;
@@ -27,12 +29,17 @@ mod emulated;
 #[cfg(test)]
 mod counts_tests;
 #[cfg(test)]
+mod fork_proptests;
+#[cfg(test)]
+mod fork_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 
 pub use address_space::{AddressSpace, SpaceError, SpaceFrames, user_flags};
 pub use counts::FrameCounts;
+pub use fork::CopyOnWrite;
 pub use regions::{Access, BadPointer, Region, RegionError, RegionKind, Rights, UserRegions};
 pub use shared::{SharedKernelHalf, TooManySpaces};
 pub use tables::SpaceTables;

@@ -1,10 +1,10 @@
-//! A hand-written SVG bar chart of the results: one panel of throughput and
-//! one of peak footprint, both relative to talc, grouped by workload.
+//! A hand-written SVG bar chart of the results: one panel per measure, bars
+//! grouped by trace, one colour per allocator.
 
 use std::fmt::Write;
 
-const COLORS: [&str; 3] = ["#2b6cb0", "#8a8a8a", "#d69e2e"];
-const PANEL_W: f64 = 720.0;
+const COLORS: [&str; 5] = ["#2b6cb0", "#8a8a8a", "#38a169", "#d69e2e", "#9f7aea"];
+const PANEL_W: f64 = 1080.0;
 const PANEL_H: f64 = 260.0;
 const LEFT: f64 = 60.0;
 
@@ -14,7 +14,7 @@ fn panel(
     y0: f64,
     title: &str,
     workloads: &[&str],
-    ratios: &[[f64; 3]],
+    ratios: &[Vec<f64>],
     log: bool,
 ) {
     let max = ratios.iter().flatten().cloned().fold(1.0, f64::max);
@@ -58,74 +58,61 @@ fn panel(
         );
     }
     let group = PANEL_W / workloads.len() as f64;
-    let bar = group / 4.5;
+    let each = ratios.first().map_or(1, Vec::len) as f64;
+    let bar = group / (each + 1.5);
     for (w, name) in workloads.iter().enumerate() {
         let gx = LEFT + group * w as f64 + group / 2.0;
         let _ = writeln!(
             out,
-            r#"<text x="{gx:.1}" y="{:.1}" font-size="12" text-anchor="middle">{name}</text>"#,
+            r#"<text x="{gx:.1}" y="{:.1}" font-size="10" text-anchor="middle">{name}</text>"#,
             y0 + PANEL_H - 12.0
         );
         for (a, ratio) in ratios[w].iter().enumerate() {
-            let x = gx - 1.5 * bar + a as f64 * bar;
+            let x = gx - each / 2.0 * bar + a as f64 * bar;
             let top = scale(*ratio);
             let _ = writeln!(
                 out,
                 r#"<rect x="{x:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{}"/>"#,
                 bar - 2.0,
                 (base - top).max(0.5),
-                COLORS[a]
+                COLORS[a % COLORS.len()]
             );
             let _ = writeln!(
                 out,
                 r#"<text x="{:.1}" y="{:.1}" font-size="9" text-anchor="middle">{}</text>"#,
                 x + bar / 2.0 - 1.0,
                 top - 3.0,
-                if *ratio >= 10.0 { format!("{ratio:.0}") } else { format!("{ratio:.2}") }
+                if *ratio >= 10.0 { format!("{ratio:.0}") } else { format!("{ratio:.1}") }
             );
         }
     }
 }
 
-/// The whole chart.
+/// The whole chart: `panels` are (title, values `[trace][allocator]`, log scale).
 pub fn chart(
     workloads: &[&str],
-    allocators: [&str; 3],
-    speed: &[[f64; 3]],
-    footprint: &[[f64; 3]],
+    allocators: &[&str],
+    panels: &[(&str, Vec<Vec<f64>>, bool)],
 ) -> String {
     let width = LEFT + PANEL_W + 20.0;
-    let height = 2.0 * PANEL_H + 50.0;
+    let height = panels.len() as f64 * PANEL_H + 50.0;
     let mut out = String::new();
     let _ = writeln!(
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif">"#
     );
     let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    panel(
-        &mut out,
-        0.0,
-        "Throughput relative to talc (higher is better, log scale)",
-        workloads,
-        speed,
-        true,
-    );
-    panel(
-        &mut out,
-        PANEL_H,
-        "Peak footprint relative to talc (lower is better)",
-        workloads,
-        footprint,
-        false,
-    );
+    for (i, (title, values, log)) in panels.iter().enumerate() {
+        panel(&mut out, i as f64 * PANEL_H, title, workloads, values, *log);
+    }
     for (a, name) in allocators.iter().enumerate() {
-        let x = LEFT + a as f64 * 190.0;
-        let y = 2.0 * PANEL_H + 25.0;
+        let x = LEFT + a as f64 * 170.0;
+        let y = panels.len() as f64 * PANEL_H + 25.0;
         let _ = writeln!(
             out,
             r#"<rect x="{x}" y="{}" width="14" height="14" fill="{}"/>"#,
             y - 11.0,
-            COLORS[a]
+            COLORS[a % COLORS.len()]
         );
         let _ = writeln!(out, r#"<text x="{}" y="{y}" font-size="12">{name}</text>"#, x + 20.0);
     }

@@ -1,0 +1,69 @@
+//! The timed replay: a trace's operations on a fresh allocator, with only
+//! what any program does with its memory (one byte written into each new
+//! block) and none of the validation's checks. The loop is a function of
+//! its own, never inlined, so that callgrind can count exactly it
+//! (`--toggle-collect` on `run_ops`), without building the allocator.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use super::peers::BenchAlloc;
+use super::trace::{Op, Trace};
+
+/// Operations a timed sample replays at least: a short trace is replayed
+/// several times (each time on a fresh allocator), so that its sample is
+/// long enough to time.
+const SAMPLE_OPS: usize = 200_000;
+
+/// How many replays make one timed sample of `trace`.
+pub fn replays(trace: &Trace) -> usize {
+    SAMPLE_OPS.div_ceil(trace.ops.len().max(1))
+}
+
+/// Replays `trace` `replays(trace)` times, each on a fresh `A` over
+/// `region` bytes; returns the seconds one replay's operations took, on
+/// average.
+pub fn timed<A: BenchAlloc>(trace: &Trace, region: usize) -> f64 {
+    let n = replays(trace);
+    (0..n).map(|_| once::<A>(trace, region)).sum::<f64>() / n as f64
+}
+
+/// Replays `trace` once on a fresh `A`; seconds.
+pub fn once<A: BenchAlloc>(trace: &Trace, region: usize) -> f64 {
+    let mut a = A::new(region);
+    let mut blocks = vec![(std::ptr::null_mut(), 0); trace.ids];
+    let start = Instant::now();
+    run_ops(&mut a, &trace.ops, &mut blocks);
+    start.elapsed().as_secs_f64()
+}
+
+/// The timed loop. Sizes of 0 are asked as 1, as in the validation.
+#[inline(never)]
+pub fn run_ops<A: BenchAlloc>(a: &mut A, ops: &[Op], blocks: &mut [(*mut u8, usize)]) {
+    for op in ops {
+        match *op {
+            Op::Alloc { id, size } => {
+                let size = (size as usize).max(1);
+                let p = a.alloc(size);
+                assert!(!p.is_null(), "{} ran out of its region", A::NAME);
+                // SAFETY: a fresh allocation of at least one byte.
+                unsafe { p.write(size as u8) };
+                blocks[id as usize] = (p, size);
+            }
+            Op::Free { id } => {
+                let (p, size) = blocks[id as usize];
+                // SAFETY: the trace frees only live blocks (checked when it was
+                // built), so `p` is live with `size` bytes.
+                unsafe { a.dealloc(black_box(p), size) };
+            }
+            Op::Realloc { id, size } => {
+                let size = (size as usize).max(1);
+                let (p, old) = blocks[id as usize];
+                // SAFETY: as above.
+                let q = unsafe { a.realloc(p, old, size) };
+                assert!(!q.is_null(), "{} ran out of its region", A::NAME);
+                blocks[id as usize] = (q, size);
+            }
+        }
+    }
+}

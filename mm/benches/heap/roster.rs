@@ -1,0 +1,169 @@
+//! Who is measured: our heap, its peers, and our heap built with
+//! `heap-debug`. A crate feature cannot be on and off in one binary, so the
+//! debug build is a second build of this bench, started as a worker child
+//! (`HEAP_BENCH_WORKER=1`) that answers one line per request on its
+//! standard input and output; the timing rounds take turns with it as with
+//! the others, so a slow moment of the machine hits all alike.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use super::peers::{BenchAlloc, Kmalloc, Lla, Rlsf, TalcAlloc};
+use super::replay::{once, timed};
+use super::suite::region;
+use super::trace::Trace;
+use super::validate::{Footprint, validate};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    Kmalloc,
+    Talc,
+    Rlsf,
+    Lla,
+    /// Our heap in the `heap-debug` build (the worker child).
+    Debug,
+}
+
+/// The allocators built into this binary, in report order.
+pub const NATIVE: [Who; 4] = [Who::Kmalloc, Who::Talc, Who::Rlsf, Who::Lla];
+
+impl Who {
+    pub fn name(self) -> &'static str {
+        match self {
+            Who::Kmalloc => Kmalloc::NAME,
+            Who::Talc => TalcAlloc::NAME,
+            Who::Rlsf => Rlsf::NAME,
+            Who::Lla => Lla::NAME,
+            Who::Debug => "kmalloc-debug",
+        }
+    }
+
+    /// The checked replay (see `validate`).
+    pub fn validate(self, trace: &Trace, debug: &mut Option<Worker>) -> Result<Footprint, String> {
+        let r = region(trace);
+        match self {
+            Who::Kmalloc => validate::<Kmalloc>(trace, r),
+            Who::Talc => validate::<TalcAlloc>(trace, r),
+            Who::Rlsf => validate::<Rlsf>(trace, r),
+            Who::Lla => validate::<Lla>(trace, r),
+            Who::Debug => worker(debug).validate(trace),
+        }
+    }
+
+    /// One replay of a native allocator, as callgrind counts it.
+    pub fn once(self, trace: &Trace) {
+        let r = region(trace);
+        match self {
+            Who::Kmalloc => once::<Kmalloc>(trace, r),
+            Who::Talc => once::<TalcAlloc>(trace, r),
+            Who::Rlsf => once::<Rlsf>(trace, r),
+            Who::Lla => once::<Lla>(trace, r),
+            Who::Debug => panic!("the heap-debug build counts itself as Who::Kmalloc"),
+        };
+    }
+
+    /// One timed sample (see `replay::timed`): seconds per replay.
+    pub fn time(self, trace: &Trace, debug: &mut Option<Worker>) -> f64 {
+        let r = region(trace);
+        match self {
+            Who::Kmalloc => timed::<Kmalloc>(trace, r),
+            Who::Talc => timed::<TalcAlloc>(trace, r),
+            Who::Rlsf => timed::<Rlsf>(trace, r),
+            Who::Lla => timed::<Lla>(trace, r),
+            Who::Debug => worker(debug).time(trace),
+        }
+    }
+}
+
+fn worker(debug: &mut Option<Worker>) -> &mut Worker {
+    debug.as_mut().expect("the heap-debug worker runs whenever Who::Debug is measured")
+}
+
+/// The heap-debug build, running as a child.
+#[derive(Debug)]
+pub struct Worker {
+    child: Child,
+    to: ChildStdin,
+    from: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    /// Starts `binary` (the bench built with `--features heap-debug`).
+    pub fn start(binary: &str) -> Result<Worker, String> {
+        let mut child = Command::new(binary)
+            .env("HEAP_BENCH_WORKER", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting the heap-debug bench {binary}: {e}"))?;
+        let to = child.stdin.take().expect("piped");
+        let from = BufReader::new(child.stdout.take().expect("piped"));
+        let mut w = Worker { child, to, from };
+        match w.ask("hello")?.as_str() {
+            "kmalloc-debug" => Ok(w),
+            other => Err(format!("{binary} is not the heap-debug build of this bench: `{other}`")),
+        }
+    }
+
+    fn ask(&mut self, request: &str) -> Result<String, String> {
+        writeln!(self.to, "{request}").map_err(|e| format!("heap-debug worker: {e}"))?;
+        let mut line = String::new();
+        match self.from.read_line(&mut line) {
+            Ok(n) if n > 0 => Ok(line.trim_end().to_string()),
+            _ => Err(format!("the heap-debug worker died during `{request}`")),
+        }
+    }
+
+    fn validate(&mut self, trace: &Trace) -> Result<Footprint, String> {
+        let line = self.ask(&format!("validate {}", trace.name))?;
+        let mut words = line.split(' ');
+        match (words.next(), words.next(), words.next()) {
+            (Some("ok"), Some(extent), Some(pages)) => Ok(Footprint {
+                peak_live: trace.peak_live_bytes(),
+                peak_extent: extent.parse().map_err(|_| format!("worker said `{line}`"))?,
+                peak_pages: pages.parse().map_err(|_| format!("worker said `{line}`"))?,
+            }),
+            _ => Err(line.strip_prefix("error ").unwrap_or(&line).to_string()),
+        }
+    }
+
+    fn time(&mut self, trace: &Trace) -> f64 {
+        let line = self.ask(&format!("time {}", trace.name)).unwrap_or_else(|e| panic!("{e}"));
+        match line.strip_prefix("secs ").and_then(|s| s.parse().ok()) {
+            Some(secs) => secs,
+            None => panic!("the heap-debug worker answered `{line}` to `time {}`", trace.name),
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = writeln!(self.to, "quit");
+        let _ = self.child.wait();
+    }
+}
+
+/// The worker's side: answers requests about `traces` for our heap as
+/// built (with `heap-debug`), until its input ends.
+pub fn serve(traces: &[Trace]) {
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let (verb, name) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+        let trace = traces.iter().find(|t| t.name == name);
+        let reply = match (verb, trace) {
+            ("hello", _) => Kmalloc::NAME.to_string(),
+            ("quit", _) => break,
+            ("validate", Some(t)) => match validate::<Kmalloc>(t, region(t)) {
+                Ok(f) => format!("ok {} {}", f.peak_extent, f.peak_pages),
+                Err(e) => format!("error {e}"),
+            },
+            ("time", Some(t)) => format!("secs {}", timed::<Kmalloc>(t, region(t))),
+            _ => format!("error unknown request `{line}`"),
+        };
+        if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {
+            break;
+        }
+    }
+}

@@ -4,7 +4,8 @@
 #   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M)
 #   make debug          QEMU waiting for GDB, and GDB attached with the kernel's symbols
 #   make test           host unit tests, then the in-kernel self-tests under QEMU
-#   make bench          host benchmarks of the frame allocator, paging and the heap
+#   make bench          host benchmarks (i686) of the frame allocator, paging and the
+#                       heap against its peers, ending with each target met or not
 #   make clean
 
 MEM ?= 128M
@@ -54,7 +55,7 @@ test: deps
 	@scripts/test.sh
 
 bench:
-	cargo bench -p mm
+	@scripts/bench.sh
 
 clean:
 	cargo clean

@@ -5,6 +5,10 @@
 #   - Debian packages: QEMU (i386), GRUB's BIOS image builder, xorriso, mtools,
 #     binutils (objcopy), GDB (`make debug`, and its test in `make test`)
 #   - the `rust-src` component of the pinned toolchain (for -Zbuild-std)
+#
+# `ensure-deps.sh bench` also installs what `make bench` needs: valgrind
+# (callgrind counts instructions), the 32-bit C runtime for linking host
+# programs for i686 (gcc-multilib) and the i686-unknown-linux-gnu Rust target.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,6 +29,11 @@ for cmd in "${!need[@]}"; do
 done
 # grub-mkrescue needs the i386-pc modules to make a BIOS-bootable image.
 [ -d /usr/lib/grub/i386-pc ] || missing+=(grub-pc-bin)
+if [ "${1:-}" = bench ]; then
+  command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+  echo 'int main(void) { return 0; }' | gcc -m32 -x c - -o /dev/null >/dev/null 2>&1 ||
+    missing+=(gcc-multilib)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   # shellcheck disable=SC2207
@@ -51,4 +60,9 @@ sysroot=$(rustc --print sysroot)
 if [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
   echo "ensure-deps: adding rustup component rust-src"
   rustup component add rust-src >/dev/null
+fi
+
+if [ "${1:-}" = bench ] && ! rustup target list --installed | grep -qx i686-unknown-linux-gnu; then
+  echo "ensure-deps: adding rustup target i686-unknown-linux-gnu"
+  rustup target add i686-unknown-linux-gnu >/dev/null
 fi

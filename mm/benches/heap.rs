@@ -7,7 +7,8 @@
 //!
 //! Every trace is first replayed on every allocator with its results
 //! validated (`validate`); then timed in rounds that take turns between
-//! the allocators (median); then counted under callgrind (instructions per
+//! the allocators (the fastest round counts: a busy machine only ever adds
+//! time); then counted under callgrind (instructions per
 //! operation of the timed loop alone). The report gives throughput relative
 //! to talc, instructions per operation, utilisation (peak live bytes over
 //! the peak extent, and over the peak pages mapped), heap-debug against
@@ -50,7 +51,8 @@ mod workloads;
 use std::env::var;
 
 use report::Results;
-use roster::{NATIVE, Who, Worker};
+use roster::{NATIVE, REFERENCE, Who, Worker};
+use svg::Scale;
 use trace::Trace;
 
 /// Where the chart and the callgrind dumps go (never the source tree).
@@ -123,16 +125,13 @@ fn run(traces: &[Trace]) {
         println!("(heap-debug not measured: `make bench` builds it and sets HEAP_BENCH_DEBUG_BIN)");
     }
 
-    let mut foot = Vec::new();
+    let (mut foot, mut whole) = (Vec::new(), Vec::new());
     for t in traces {
-        let row: Vec<_> = who
-            .iter()
-            .map(|w| {
-                w.validate(t, &mut debug)
-                    .unwrap_or_else(|e| fail(&format!("trace {}: {e}", t.name)))
-            })
-            .collect();
-        foot.push(row);
+        let mut check = |w: &Who| {
+            w.validate(t, &mut debug).unwrap_or_else(|e| fail(&format!("trace {}: {e}", t.name)))
+        };
+        foot.push(who.iter().map(&mut check).collect::<Vec<_>>());
+        whole.push(REFERENCE.iter().map(&mut check).collect::<Vec<_>>());
     }
     println!(
         "validated: every trace on every allocator (non-null, 8-byte aligned, inside the region, \
@@ -140,8 +139,8 @@ fn run(traces: &[Trace]) {
     );
 
     println!(
-        "timing: {rounds} rounds per trace, allocators taking turns; median; a round replays a \
-         short trace several times (at least 200000 operations)"
+        "timing: {rounds} rounds per trace, allocators taking turns; the fastest round counts; a \
+         round replays a short trace several times (at least 200000 operations)"
     );
     let mut secs = Vec::new();
     for t in traces {
@@ -152,7 +151,7 @@ fn run(traces: &[Trace]) {
                 samples[w].push(who[w].time(t, &mut debug));
             }
         }
-        secs.push(samples.into_iter().map(median).collect::<Vec<f64>>());
+        secs.push(samples.into_iter().map(fastest).collect::<Vec<f64>>());
     }
     drop(debug);
 
@@ -164,6 +163,7 @@ fn run(traces: &[Trace]) {
         secs,
         foot,
         instr,
+        whole,
     };
     results.print_tables();
     println!();
@@ -174,9 +174,8 @@ fn run(traces: &[Trace]) {
     chart(&results);
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+fn fastest(v: Vec<f64>) -> f64 {
+    v.into_iter().fold(f64::INFINITY, f64::min)
 }
 
 /// Instructions per operation, `[trace][allocator]`, from callgrind runs of
@@ -238,22 +237,25 @@ fn chart(r: &Results) {
         (0..r.names.len()).map(|t| native.iter().map(|&w| f(t, w)).collect()).collect()
     };
     let labels: Vec<&str> = r.names.iter().map(String::as_str).collect();
-    let svg = svg::chart(
-        &labels,
-        &names,
-        &[
-            (
-                "Throughput relative to talc (higher is better, log scale)",
-                per(&|t, w| r.speed(t, w)),
-                true,
-            ),
-            (
-                "Utilisation: peak live bytes / peak extent (higher is better)",
-                per(&|t, w| r.util_bytes(t, w)),
-                false,
-            ),
-        ],
-    );
+    let talc = r.col(Who::Talc).expect("talc is always measured");
+    let mut panels = vec![(
+        "Throughput relative to talc (higher is better, log scale)",
+        per(&|t, w| r.speed(t, w)),
+        Scale::Log,
+    )];
+    if (0..r.names.len()).all(|t| r.instr[t][talc].is_some()) {
+        panels.push((
+            "Instructions per operation relative to talc (lower is better, log scale; no bar: not counted)",
+            per(&|t, w| r.instr[t][w].zip(r.instr[t][talc]).map_or(f64::NAN, |(i, base)| i / base)),
+            Scale::Log,
+        ));
+    }
+    panels.push((
+        "Utilisation: peak live bytes / peak extent (higher is better)",
+        per(&|t, w| r.util_bytes(t, w)),
+        Scale::Percent,
+    ));
+    let svg = svg::chart(&labels, &names, &panels);
     let path = format!("{OUT}/heap.svg");
     match std::fs::create_dir_all(OUT).and_then(|()| std::fs::write(&path, svg)) {
         Ok(()) => println!("\nchart written to build/bench/heap.svg"),

@@ -14,6 +14,8 @@ pub struct Results {
     pub foot: Vec<Vec<Footprint>>,
     /// Instructions per operation, where callgrind counted them.
     pub instr: Vec<Vec<Option<f64>>>,
+    /// The `REFERENCE` allocators' footprints, `[trace][i]`.
+    pub whole: Vec<Vec<Footprint>>,
 }
 
 /// The realloc pattern the utilisation target names.
@@ -102,6 +104,25 @@ impl Results {
                 format!("{:.1}% ({})", 100.0 * self.util_pages(t, w), self.foot[t][w].peak_pages)
             },
         );
+        println!(
+            "\nFor reference, not like for like: talc and rlsf given the whole region at once \
+             (how they are usually set up), peak live bytes / peak extent in bytes"
+        );
+        println!("(every page is mapped up front, so only where each places blocks is compared)\n");
+        println!("| trace | kmalloc | talc-whole | rlsf-whole |");
+        println!("|---|---:|---:|---:|");
+        for t in 0..self.names.len() {
+            let pct = |f: Footprint| 100.0 * f.peak_live as f64 / f.peak_extent.max(1) as f64;
+            let k = self.col(Who::Kmalloc).expect("kmalloc is always measured");
+            let w = &self.whole[t];
+            println!(
+                "| {} | {:.1}% | {:.1}% | {:.1}% |",
+                self.names[t],
+                100.0 * self.util_bytes(t, k),
+                pct(w[0]),
+                pct(w[1])
+            );
+        }
         println!("\npeak live bytes:");
         for t in 0..self.names.len() {
             println!("  {:<16} {}", self.names[t], self.foot[t][0].peak_live);

@@ -22,19 +22,28 @@ pub enum Who {
     Lla,
     /// Our heap in the `heap-debug` build (the worker child).
     Debug,
+    /// talc and rlsf given the whole region at once (for reference).
+    TalcWhole,
+    RlsfWhole,
 }
 
 /// The allocators built into this binary, in report order.
 pub const NATIVE: [Who; 4] = [Who::Kmalloc, Who::Talc, Who::Rlsf, Who::Lla];
 
+/// The peers as they are usually set up, with every page up front: only
+/// their placement is compared (utilisation), not like for like.
+pub const REFERENCE: [Who; 2] = [Who::TalcWhole, Who::RlsfWhole];
+
 impl Who {
     pub fn name(self) -> &'static str {
         match self {
             Who::Kmalloc => Kmalloc::NAME,
-            Who::Talc => TalcAlloc::NAME,
-            Who::Rlsf => Rlsf::NAME,
+            Who::Talc => TalcAlloc::<false>::NAME,
+            Who::Rlsf => Rlsf::<false>::NAME,
             Who::Lla => Lla::NAME,
             Who::Debug => "kmalloc-debug",
+            Who::TalcWhole => TalcAlloc::<true>::NAME,
+            Who::RlsfWhole => Rlsf::<true>::NAME,
         }
     }
 
@@ -47,6 +56,8 @@ impl Who {
             Who::Rlsf => validate::<Rlsf>(trace, r),
             Who::Lla => validate::<Lla>(trace, r),
             Who::Debug => worker(debug).validate(trace),
+            Who::TalcWhole => validate::<TalcAlloc<true>>(trace, r),
+            Who::RlsfWhole => validate::<Rlsf<true>>(trace, r),
         }
     }
 
@@ -58,6 +69,8 @@ impl Who {
             Who::Talc => once::<TalcAlloc>(trace, r),
             Who::Rlsf => once::<Rlsf>(trace, r),
             Who::Lla => once::<Lla>(trace, r),
+            Who::TalcWhole => once::<TalcAlloc<true>>(trace, r),
+            Who::RlsfWhole => once::<Rlsf<true>>(trace, r),
             Who::Debug => panic!("the heap-debug build counts itself as Who::Kmalloc"),
         };
     }
@@ -71,6 +84,8 @@ impl Who {
             Who::Rlsf => timed::<Rlsf>(trace, r),
             Who::Lla => timed::<Lla>(trace, r),
             Who::Debug => worker(debug).time(trace),
+            Who::TalcWhole => timed::<TalcAlloc<true>>(trace, r),
+            Who::RlsfWhole => timed::<Rlsf<true>>(trace, r),
         }
     }
 }

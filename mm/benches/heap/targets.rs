@@ -30,7 +30,8 @@ fn per_trace(
 
 pub fn print(r: &Results) {
     println!(
-        "\nTargets (ratios from this run; times are medians, so a ratio near 1.00 can flip between runs)\n"
+        "\nTargets (ratios of this run's fastest rounds: on a busy machine a time ratio near 1.00 \
+         can flip between runs; instruction counts do not move)\n"
     );
     let k = r.col(Who::Kmalloc).expect("kmalloc is always measured");
     let talc = r.col(Who::Talc).expect("talc is always measured");

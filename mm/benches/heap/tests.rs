@@ -237,6 +237,8 @@ fn every_peer_passes_validation() {
             validate::<TalcAlloc>(&t, region),
             validate::<Rlsf>(&t, region),
             validate::<Lla>(&t, region),
+            validate::<TalcAlloc<true>>(&t, region),
+            validate::<Rlsf<true>>(&t, region),
         ] {
             let f = f.unwrap_or_else(|e| panic!("{}: {e}", t.name));
             assert!(f.peak_extent >= f.peak_live, "{}: {f:?}", t.name);

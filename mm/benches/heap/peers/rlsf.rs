@@ -4,6 +4,8 @@
 //! first `alloc` hands out the pages the request needs, and every later
 //! growth extends that pool in place (`realloc_inplace_grow`), as rlsf's own
 //! WebAssembly source does with `memory.grow`. It never gives pages back.
+//! `Rlsf<true>` gets the whole region in its first pool instead: for
+//! reference only, since it maps every page up front.
 
 use std::ptr::{self, NonNull};
 
@@ -14,6 +16,7 @@ pub struct Pages {
     base: *mut u8,
     len: usize,
     claimed: usize,
+    whole: bool,
 }
 
 impl Pages {
@@ -34,7 +37,7 @@ unsafe impl FlexSource for Pages {
         if self.claimed != 0 {
             return None; // one contiguous pool; rlsf grows it through `realloc_inplace_grow`
         }
-        let bytes = self.claim(min_size)?;
+        let bytes = self.claim(if self.whole { self.len } else { min_size })?;
         NonNull::new(ptr::slice_from_raw_parts_mut(self.base, bytes))
     }
 
@@ -61,17 +64,17 @@ unsafe impl FlexSource for Pages {
 
 const BITS: usize = usize::BITS as usize;
 
-pub struct Rlsf {
+pub struct Rlsf<const WHOLE: bool = false> {
     tlsf: FlexTlsf<Pages, usize, usize, BITS, BITS>,
     region: Region,
 }
 
-impl BenchAlloc for Rlsf {
-    const NAME: &'static str = "rlsf";
+impl<const WHOLE: bool> BenchAlloc for Rlsf<WHOLE> {
+    const NAME: &'static str = if WHOLE { "rlsf-whole" } else { "rlsf" };
 
     fn new(len: usize) -> Self {
         let region = Region::new(len);
-        let pages = Pages { base: region.base, len, claimed: 0 };
+        let pages = Pages { base: region.base, len, claimed: 0, whole: WHOLE };
         Rlsf { tlsf: FlexTlsf::new(pages), region }
     }
 

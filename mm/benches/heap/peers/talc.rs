@@ -1,6 +1,8 @@
 //! talc over a source that claims the region's first pages on the first
 //! request it cannot serve, then extends the heap by just the whole pages a
 //! request still lacks. It never gives pages back (talc's sources don't).
+//! `TalcAlloc<true>` claims the whole region at once instead, as talc is
+//! usually set up: for reference only, since it maps every page up front.
 
 use std::alloc::Layout;
 use std::ptr::{self, NonNull};
@@ -16,6 +18,7 @@ pub struct Grow {
     end: Option<NonNull<u8>>,
     claimed: usize,
     peak: usize,
+    whole: bool,
 }
 
 // SAFETY: `acquire` only claims/extends the given Talc over its own region
@@ -26,6 +29,7 @@ unsafe impl talc::source::Source for Grow {
         let (base, len) = (src.base, src.len);
         let want = layout.size() + layout.align() + 2 * talc::base::CHUNK_UNIT;
         let claimed = match src.end {
+            None if src.whole => len,
             None => (talc::min_first_heap_size::<B>() + want).next_multiple_of(PAGE),
             Some(end) => {
                 // SAFETY: `end` is the current end of the heap.
@@ -52,17 +56,17 @@ unsafe impl talc::source::Source for Grow {
     }
 }
 
-pub struct TalcAlloc {
+pub struct TalcAlloc<const WHOLE: bool = false> {
     talc: Talc<Grow, talc::DefaultBinning>,
     region: Region,
 }
 
-impl BenchAlloc for TalcAlloc {
-    const NAME: &'static str = "talc";
+impl<const WHOLE: bool> BenchAlloc for TalcAlloc<WHOLE> {
+    const NAME: &'static str = if WHOLE { "talc-whole" } else { "talc" };
 
     fn new(len: usize) -> Self {
         let region = Region::new(len);
-        let source = Grow { base: region.base, len, end: None, claimed: 0, peak: 0 };
+        let source = Grow { base: region.base, len, end: None, claimed: 0, peak: 0, whole: WHOLE };
         TalcAlloc { talc: Talc::new(source), region }
     }
 

@@ -18,7 +18,8 @@
 //! Environment: `HEAP_BENCH_ROUNDS` (default 7), `HEAP_BENCH_ONLY=a,b`
 //! (those traces only), `HEAP_BENCH_TRACES=x.rep:y.rep` (more traces),
 //! `HEAP_BENCH_DEBUG_BIN` (the `heap-debug` build of this bench),
-//! `HEAP_BENCH_CALLGRIND=0` (no counting; `all`: linked_list_allocator
+//! `HEAP_BENCH_LLA=0` (leave out linked_list_allocator, the slowest by
+//! far, while iterating), `HEAP_BENCH_CALLGRIND=0` (no counting; `all`: linked_list_allocator
 //! too, which takes long), `HEAP_BENCH_WRITE_TRACES=dir`
 //! (write every trace as a `.rep` file and stop). Internal:
 //! `HEAP_BENCH_WORKER`, `HEAP_BENCH_COUNT` (see `roster`, `callgrind`).
@@ -110,6 +111,9 @@ fn run(traces: &[Trace]) {
     let debug_bin = var("HEAP_BENCH_DEBUG_BIN").ok();
     let mut debug = debug_bin.as_deref().map(|b| Worker::start(b).unwrap_or_else(|e| fail(&e)));
     let mut who = NATIVE.to_vec();
+    if var("HEAP_BENCH_LLA").is_ok_and(|v| v == "0") {
+        who.retain(|&w| w != Who::Lla);
+    }
     if debug.is_some() {
         who.push(Who::Debug);
     }

@@ -105,7 +105,7 @@ impl Job {
 }
 
 /// The instruction total of one callgrind dump.
-fn totals(path: &Path) -> Result<u64, String> {
+pub fn totals(path: &Path) -> Result<u64, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     text.lines()
         .find_map(|l| l.strip_prefix("totals:").or_else(|| l.strip_prefix("summary:")))

@@ -246,3 +246,15 @@ fn every_peer_passes_validation() {
         }
     }
 }
+
+#[test]
+fn reads_the_instruction_total_of_a_callgrind_dump() {
+    let dir = std::env::temp_dir().join(format!("heap-bench-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dump = dir.join("native.out.1");
+    std::fs::write(&dump, "version: 1\ncreator: callgrind-3.19.0\nevents: Ir\nsummary: 4500\nfn=(1) f\n16 4500\ntotals: 4500\n").unwrap();
+    assert_eq!(callgrind::totals(&dump), Ok(4500));
+    std::fs::write(&dump, "events: Ir\n").unwrap();
+    assert!(callgrind::totals(&dump).unwrap_err().contains("no instruction total"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -18,7 +18,8 @@
 //! Environment: `HEAP_BENCH_ROUNDS` (default 7), `HEAP_BENCH_ONLY=a,b`
 //! (those traces only), `HEAP_BENCH_TRACES=x.rep:y.rep` (more traces),
 //! `HEAP_BENCH_DEBUG_BIN` (the `heap-debug` build of this bench),
-//! `HEAP_BENCH_LLA=0` (leave out linked_list_allocator, the slowest by
+//! `HEAP_BENCH_PROFILE=trace:allocator` (replay that pair 20 times, for a
+//! profiler), `HEAP_BENCH_LLA=0` (leave out linked_list_allocator, the slowest by
 //! far, while iterating), `HEAP_BENCH_CALLGRIND=0` (no counting; `all`: linked_list_allocator
 //! too, which takes long), `HEAP_BENCH_WRITE_TRACES=dir`
 //! (write every trace as a `.rep` file and stop). Internal:
@@ -78,6 +79,9 @@ fn main() {
     if let Ok(list) = var("HEAP_BENCH_COUNT") {
         return count(&traces, &list);
     }
+    if let Ok(spec) = var("HEAP_BENCH_PROFILE") {
+        return profile(&traces, &spec);
+    }
     run(&traces);
 }
 
@@ -97,6 +101,25 @@ fn count(traces: &[Trace], list: &str) {
             println!("count {} {} {}", t.name, w.name(), t.ops.len());
         }
     }
+}
+
+/// `HEAP_BENCH_PROFILE=trace:allocator`: that pair replayed 20 times, for
+/// a profiler (`valgrind --tool=callgrind`, then `callgrind_annotate`).
+fn profile(traces: &[Trace], spec: &str) {
+    let (name, alloc) =
+        spec.split_once(':').unwrap_or_else(|| fail("HEAP_BENCH_PROFILE=trace:allocator"));
+    let t =
+        traces.iter().find(|t| t.name == name).unwrap_or_else(|| fail(&format!("no trace {name}")));
+    let w = NATIVE
+        .into_iter()
+        .find(|w| w.name() == alloc)
+        .unwrap_or_else(|| fail(&format!("no allocator {alloc}")));
+    let secs: f64 = (0..20).map(|_| w.once(t)).sum();
+    println!(
+        "{spec}: 20 x {} operations, {:.2} Mops/s",
+        t.ops.len(),
+        20.0 * t.ops.len() as f64 / secs / 1e6
+    );
 }
 
 /// One replay to count; callgrind dumps when it returns (`callgrind::DUMP`).

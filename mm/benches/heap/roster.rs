@@ -61,8 +61,8 @@ impl Who {
         }
     }
 
-    /// One replay of a native allocator, as callgrind counts it.
-    pub fn once(self, trace: &Trace) {
+    /// One replay of a native allocator, as callgrind counts it; seconds.
+    pub fn once(self, trace: &Trace) -> f64 {
         let r = region(trace);
         match self {
             Who::Kmalloc => once::<Kmalloc>(trace, r),
@@ -72,7 +72,7 @@ impl Who {
             Who::TalcWhole => once::<TalcAlloc<true>>(trace, r),
             Who::RlsfWhole => once::<Rlsf<true>>(trace, r),
             Who::Debug => panic!("the heap-debug build counts itself as Who::Kmalloc"),
-        };
+        }
     }
 
     /// One timed sample (see `replay::timed`): seconds per replay.

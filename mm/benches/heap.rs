@@ -19,11 +19,11 @@
 //! (those traces only), `HEAP_BENCH_TRACES=x.rep:y.rep` (more traces),
 //! `HEAP_BENCH_DEBUG_BIN` (the `heap-debug` build of this bench),
 //! `HEAP_BENCH_PROFILE=trace:allocator` (replay that pair 20 times, for a
-//! profiler), `HEAP_BENCH_LLA=0` (leave out linked_list_allocator, the slowest by
-//! far, while iterating), `HEAP_BENCH_CALLGRIND=0` (no counting; `all`: linked_list_allocator
-//! too, which takes long), `HEAP_BENCH_WRITE_TRACES=dir`
-//! (write every trace as a `.rep` file and stop). Internal:
-//! `HEAP_BENCH_WORKER`, `HEAP_BENCH_COUNT` (see `roster`, `callgrind`).
+//! profiler), `HEAP_BENCH_LLA=0` (leave out linked_list_allocator, the
+//! slowest by far, while iterating), `HEAP_BENCH_CALLGRIND=0` (no
+//! counting), `HEAP_BENCH_WRITE_TRACES=dir` (write every trace as a `.rep`
+//! file and stop). Internal: `HEAP_BENCH_WORKER`, `HEAP_BENCH_COUNT` (see
+//! `roster`, `callgrind`).
 
 #[path = "heap/callgrind.rs"]
 mod callgrind;
@@ -206,7 +206,7 @@ fn fastest(v: Vec<f64>) -> f64 {
 }
 
 /// Instructions per operation, `[trace][allocator]`, from callgrind runs of
-/// this binary (and of the heap-debug build), two at a time.
+/// this binary (and of the heap-debug build).
 fn instructions(traces: &[Trace], who: &[Who], debug_bin: Option<&str>) -> Vec<Vec<Option<f64>>> {
     let mut instr = vec![vec![None; who.len()]; traces.len()];
     if var("HEAP_BENCH_CALLGRIND").is_ok_and(|v| v == "0") {
@@ -222,28 +222,20 @@ fn instructions(traces: &[Trace], who: &[Who], debug_bin: Option<&str>) -> Vec<V
     let dir = format!("{OUT}/callgrind");
     println!("counting instructions under callgrind (dumps in build/bench/callgrind)");
     let mut runs = vec![(me.to_string(), "kmalloc,talc,rlsf", "native")];
+    if who.contains(&Who::Lla) {
+        runs.push((me.to_string(), "linked_list_allocator", "lla"));
+    }
     if let Some(bin) = debug_bin {
         runs.push((bin.to_string(), "kmalloc-debug", "debug"));
     }
-    if var("HEAP_BENCH_CALLGRIND").is_ok_and(|v| v == "all") {
-        runs.push((me.to_string(), "linked_list_allocator", "lla"));
-    } else {
-        println!(
-            "instructions: linked_list_allocator not counted (at up to 1000 times the others' \
-             instructions it takes tens of minutes under callgrind; HEAP_BENCH_CALLGRIND=all counts it)"
-        );
-    }
+    // All at once: a count does not depend on what else runs.
+    let jobs: Vec<_> =
+        runs.iter().map(|(bin, list, label)| callgrind::start(bin, list, &dir, label)).collect();
     let mut counts = Vec::new();
-    for pair in runs.chunks(2) {
-        let jobs: Vec<_> = pair
-            .iter()
-            .map(|(bin, list, label)| callgrind::start(bin, list, &dir, label))
-            .collect();
-        for job in jobs {
-            match job.and_then(callgrind::Job::finish) {
-                Ok(c) => counts.extend(c),
-                Err(e) => println!("instructions: {e}"),
-            }
+    for job in jobs {
+        match job.and_then(callgrind::Job::finish) {
+            Ok(c) => counts.extend(c),
+            Err(e) => println!("instructions: {e}"),
         }
     }
     for c in counts {

@@ -7,15 +7,15 @@
 //!
 //! Every trace is first replayed on every allocator with its results
 //! validated (`validate`); then timed in rounds that take turns between
-//! the allocators (the fastest round counts: a busy machine only ever adds
-//! time); then counted under callgrind (instructions per
+//! the allocators over one region (the fastest replay counts: a busy
+//! machine only ever adds time); then counted under callgrind (instructions per
 //! operation of the timed loop alone). The report gives throughput relative
 //! to talc, instructions per operation, utilisation (peak live bytes over
 //! the peak extent, and over the peak pages mapped), heap-debug against
 //! the normal build, and each target as met or NOT MET. A benchmark
 //! measures: nothing here asserts a time.
 //!
-//! Environment: `HEAP_BENCH_ROUNDS` (default 7), `HEAP_BENCH_ONLY=a,b`
+//! Environment: `HEAP_BENCH_ROUNDS` (default 15), `HEAP_BENCH_ONLY=a,b`
 //! (those traces only), `HEAP_BENCH_TRACES=x.rep:y.rep` (more traces),
 //! `HEAP_BENCH_DEBUG_BIN` (the `heap-debug` build of this bench),
 //! `HEAP_BENCH_PROFILE=trace:allocator` (replay that pair 20 times, for a
@@ -52,10 +52,14 @@ mod workloads;
 
 use std::env::var;
 
+use peers::Region;
 use report::Results;
 use roster::{NATIVE, REFERENCE, Who, Worker};
 use svg::Scale;
 use trace::Trace;
+
+/// Timing rounds of linked_list_allocator (fewer than the others').
+const LLA_ROUNDS: usize = 3;
 
 /// Where the chart and the callgrind dumps go (never the source tree).
 const OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../build/bench");
@@ -96,8 +100,9 @@ fn count(traces: &[Trace], list: &str) {
     let who: Vec<Who> =
         NATIVE.into_iter().filter(|w| list.split(',').any(|n| n == w.name())).collect();
     for t in traces {
+        let region = Region::new(suite::region(t));
         for &w in &who {
-            counted(w, t);
+            counted(w, t, &region);
             println!("count {} {} {}", t.name, w.name(), t.ops.len());
         }
     }
@@ -114,7 +119,8 @@ fn profile(traces: &[Trace], spec: &str) {
         .into_iter()
         .find(|w| w.name() == alloc)
         .unwrap_or_else(|| fail(&format!("no allocator {alloc}")));
-    let secs: f64 = (0..20).map(|_| w.once(t)).sum();
+    let region = Region::new(suite::region(t));
+    let secs: f64 = (0..20).map(|_| w.once(t, &region)).sum();
     println!(
         "{spec}: 20 x {} operations, {:.2} Mops/s",
         t.ops.len(),
@@ -124,13 +130,13 @@ fn profile(traces: &[Trace], spec: &str) {
 
 /// One replay to count; callgrind dumps when it returns (`callgrind::DUMP`).
 #[inline(never)]
-fn counted(w: Who, t: &Trace) {
-    w.once(t);
+fn counted(w: Who, t: &Trace, region: &Region) {
+    w.once(t, region);
 }
 
 fn run(traces: &[Trace]) {
     let rounds: usize =
-        var("HEAP_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(7).max(1);
+        var("HEAP_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15).max(1);
     let debug_bin = var("HEAP_BENCH_DEBUG_BIN").ok();
     let mut debug = debug_bin.as_deref().map(|b| Worker::start(b).unwrap_or_else(|e| fail(&e)));
     let mut who = NATIVE.to_vec();
@@ -166,16 +172,24 @@ fn run(traces: &[Trace]) {
     );
 
     println!(
-        "timing: {rounds} rounds per trace, allocators taking turns; the fastest round counts; a \
-         round replays a short trace several times (at least 200000 operations)"
+        "timing: {rounds} rounds per trace ({LLA_ROUNDS} for linked_list_allocator), allocators \
+         taking turns over one region; the fastest replay counts (a round replays a short trace \
+         several times, 200000 operations at least)"
     );
     let mut secs = Vec::new();
     for t in traces {
+        // One region for all: the same physical pages under every allocator.
+        let region = Region::new(suite::region(t));
         let mut samples = vec![Vec::new(); who.len()];
         for round in 0..rounds {
             for i in 0..who.len() {
                 let w = (i + round) % who.len();
-                samples[w].push(who[w].time(t, &mut debug));
+                // linked_list_allocator takes 50-1000 times as long and its
+                // ratio is no target: three rounds tell it well enough.
+                if who[w] == Who::Lla && round >= LLA_ROUNDS {
+                    continue;
+                }
+                samples[w].push(who[w].time(t, &region, &mut debug));
             }
         }
         secs.push(samples.into_iter().map(fastest).collect::<Vec<f64>>());

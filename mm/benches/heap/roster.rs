@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use super::peers::{BenchAlloc, Kmalloc, Lla, Rlsf, TalcAlloc};
+use super::peers::{BenchAlloc, Kmalloc, Lla, Region, Rlsf, TalcAlloc};
 use super::replay::{once, timed};
 use super::suite::region;
 use super::trace::Trace;
@@ -61,9 +61,8 @@ impl Who {
         }
     }
 
-    /// One replay of a native allocator, as callgrind counts it; seconds.
-    pub fn once(self, trace: &Trace) -> f64 {
-        let r = region(trace);
+    /// One replay of a native allocator over `r`, as callgrind counts it; seconds.
+    pub fn once(self, trace: &Trace, r: &Region) -> f64 {
         match self {
             Who::Kmalloc => once::<Kmalloc>(trace, r),
             Who::Talc => once::<TalcAlloc>(trace, r),
@@ -75,9 +74,9 @@ impl Who {
         }
     }
 
-    /// One timed sample (see `replay::timed`): seconds per replay.
-    pub fn time(self, trace: &Trace, debug: &mut Option<Worker>) -> f64 {
-        let r = region(trace);
+    /// One timed sample over `r` (see `replay::timed`): seconds per
+    /// replay. The heap-debug worker uses a region of its own.
+    pub fn time(self, trace: &Trace, r: &Region, debug: &mut Option<Worker>) -> f64 {
         match self {
             Who::Kmalloc => timed::<Kmalloc>(trace, r),
             Who::Talc => timed::<TalcAlloc>(trace, r),
@@ -159,14 +158,17 @@ impl Drop for Worker {
 }
 
 /// The worker's side: answers requests about `traces` for our heap as
-/// built (with `heap-debug`), until its input ends.
+/// built (with `heap-debug`), until its input ends. Each trace is timed
+/// over a region of its own, made on its first request and kept.
 pub fn serve(traces: &[Trace]) {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
+    let mut regions: Vec<Option<Region>> = traces.iter().map(|_| None).collect();
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         let (verb, name) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-        let trace = traces.iter().find(|t| t.name == name);
+        let at = traces.iter().position(|t| t.name == name);
+        let trace = at.map(|i| &traces[i]);
         let reply = match (verb, trace) {
             ("hello", _) => Kmalloc::NAME.to_string(),
             ("quit", _) => break,
@@ -174,7 +176,10 @@ pub fn serve(traces: &[Trace]) {
                 Ok(f) => format!("ok {} {}", f.peak_extent, f.peak_pages),
                 Err(e) => format!("error {e}"),
             },
-            ("time", Some(t)) => format!("secs {}", timed::<Kmalloc>(t, region(t))),
+            ("time", Some(t)) => {
+                let r = regions[at.unwrap_or(0)].get_or_insert_with(|| Region::new(region(t)));
+                format!("secs {}", timed::<Kmalloc>(t, r))
+            }
             _ => format!("error unknown request `{line}`"),
         };
         if writeln!(out, "{reply}").and_then(|()| out.flush()).is_err() {

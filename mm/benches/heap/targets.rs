@@ -30,8 +30,8 @@ fn per_trace(
 
 pub fn print(r: &Results) {
     println!(
-        "\nTargets (ratios of this run's fastest rounds: on a busy machine a time ratio near 1.00 \
-         can flip between runs; instruction counts do not move)\n"
+        "\nTargets (time ratios of this run's fastest replays: on a busy machine they can move \
+         by tens of percent between runs; instruction counts do not move)\n"
     );
     let k = r.col(Who::Kmalloc).expect("kmalloc is always measured");
     let talc = r.col(Who::Talc).expect("talc is always measured");

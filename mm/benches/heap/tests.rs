@@ -131,7 +131,8 @@ enum Fault {
 
 /// A bump allocator over a region, broken on purpose as `FAULT` says.
 struct Broken<const FAULT: u8> {
-    region: Region,
+    base: usize,
+    len: usize,
     next: usize,
     last: *mut u8,
 }
@@ -152,11 +153,12 @@ impl<const FAULT: u8> Broken<FAULT> {
 
 impl<const FAULT: u8> BenchAlloc for Broken<FAULT> {
     const NAME: &'static str = "broken";
-    fn new(len: usize) -> Self {
-        Broken { region: Region::new(len), next: 0, last: std::ptr::null_mut() }
+    unsafe fn new(region: &Region) -> Self {
+        let (base, len) = region.span();
+        Broken { base, len, next: 0, last: std::ptr::null_mut() }
     }
     fn alloc(&mut self, size: usize) -> *mut u8 {
-        let (base, _) = self.region.span();
+        let base = self.base;
         let mut at = base + self.next;
         match Self::fault() {
             Fault::Overlap if self.next > 0 => at -= 16,
@@ -187,7 +189,7 @@ impl<const FAULT: u8> BenchAlloc for Broken<FAULT> {
         fresh
     }
     fn region(&self) -> (usize, usize) {
-        self.region.span()
+        (self.base, self.len)
     }
     fn peak_pages(&self) -> usize {
         self.next.div_ceil(4096)

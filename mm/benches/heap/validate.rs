@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::peers::{ALIGN, BenchAlloc};
+use super::peers::{ALIGN, BenchAlloc, Region};
 use super::trace::{Op, Trace};
 
 /// What a checked replay saw.
@@ -64,10 +64,13 @@ fn verify(id: u32, p: *mut u8, len: usize, when: &str) -> Result<(), String> {
     }
 }
 
-/// Replays `trace` on a fresh `A` over a region of `region` bytes, checking
-/// everything in the module docs; the first problem is the error.
-pub fn validate<A: BenchAlloc>(trace: &Trace, region: usize) -> Result<Footprint, String> {
-    let mut a = A::new(region);
+/// Replays `trace` on a fresh `A` over a fresh, zeroed region of `len`
+/// bytes (no bytes of an earlier replay to pass for a block's own),
+/// checking everything in the module docs; the first problem is the error.
+pub fn validate<A: BenchAlloc>(trace: &Trace, len: usize) -> Result<Footprint, String> {
+    let region = Region::new(len);
+    // SAFETY: the region is this replay's own and outlives `a` (declared after it).
+    let mut a = unsafe { A::new(&region) };
     let (base, len) = a.region();
     let mut blocks: Vec<(*mut u8, usize)> = vec![(std::ptr::null_mut(), 0); trace.ids];
     let mut live = Live::default();

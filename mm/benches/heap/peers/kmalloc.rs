@@ -1,22 +1,55 @@
-//! Our heap, the very code the kernel runs, over the host arena source
-//! (which maps pages just above the top, as the kernel's source does, and
-//! takes them back when the heap trims its top).
+//! Our heap, the very code the kernel runs, over a page source that maps
+//! the region's pages just above the heap's top and takes them back when
+//! the heap trims its top, as the kernel's source does (without frames:
+//! the memory is always there).
 
 use std::ptr::{self, NonNull};
 
-use super::{BenchAlloc, prefault};
-use mm::heap::{ArenaSource, Heap, PageSource};
+use super::{BenchAlloc, PAGE, Region};
+use mm::heap::{Heap, HeapRegion, MapError, PageSource};
 
-pub struct Kmalloc(Heap<ArenaSource>);
+/// The region's pages, mapped as a prefix `0..mapped`.
+#[derive(Debug)]
+pub struct Pages {
+    region: HeapRegion,
+    mapped: usize,
+    peak: usize,
+}
+
+// SAFETY: the region is the bench's, used by this heap alone while it
+// lives (`BenchAlloc::new`'s contract) and always backed by memory; `map`
+// only counts pages and refuses (before counting) what would leave the
+// region; `unmap` never fails. No method touches the heap.
+unsafe impl PageSource for Pages {
+    fn region(&self) -> HeapRegion {
+        self.region
+    }
+
+    fn map(&mut self, offset: usize, pages: usize) -> Result<(), MapError> {
+        if offset != self.mapped * PAGE || offset + pages * PAGE > self.region.len {
+            return Err(MapError::Refused);
+        }
+        self.mapped += pages;
+        self.peak = self.peak.max(self.mapped);
+        Ok(())
+    }
+
+    unsafe fn unmap(&mut self, offset: usize, pages: usize) {
+        assert_eq!(offset + pages * PAGE, self.mapped * PAGE, "the heap unmapped below its top");
+        self.mapped -= pages;
+    }
+}
+
+pub struct Kmalloc(Heap<Pages>);
 
 impl BenchAlloc for Kmalloc {
     const NAME: &'static str =
         if cfg!(feature = "heap-debug") { "kmalloc-debug" } else { "kmalloc" };
 
-    fn new(region: usize) -> Self {
-        let source = ArenaSource::new(region);
-        prefault(source.region().base.as_ptr(), region);
-        Kmalloc(Heap::new(source))
+    unsafe fn new(region: &Region) -> Self {
+        let (base, len) = region.span();
+        let base = NonNull::new(base as *mut u8).expect("a region is never at 0");
+        Kmalloc(Heap::new(Pages { region: HeapRegion { base, len }, mapped: 0, peak: 0 }))
     }
 
     #[inline]
@@ -39,12 +72,12 @@ impl BenchAlloc for Kmalloc {
     }
 
     fn region(&self) -> (usize, usize) {
-        let r = self.0.source().region();
+        let r = self.0.source().region;
         (r.base.as_ptr() as usize, r.len)
     }
 
     fn peak_pages(&self) -> usize {
-        self.0.source().peak_pages()
+        self.0.source().peak
     }
 
     fn check(&self) -> Result<(), String> {

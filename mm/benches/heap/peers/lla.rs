@@ -7,15 +7,17 @@ use super::{BenchAlloc, PAGE, Region, layout};
 
 pub struct Lla {
     heap: linked_list_allocator::Heap,
-    region: Region,
+    base: *mut u8,
+    len: usize,
     claimed: usize,
 }
 
 impl BenchAlloc for Lla {
     const NAME: &'static str = "linked_list_allocator";
 
-    fn new(len: usize) -> Self {
-        Lla { heap: linked_list_allocator::Heap::empty(), region: Region::new(len), claimed: 0 }
+    unsafe fn new(region: &Region) -> Self {
+        let (base, len) = region.span();
+        Lla { heap: linked_list_allocator::Heap::empty(), base: base as *mut u8, len, claimed: 0 }
     }
 
     #[inline]
@@ -24,14 +26,14 @@ impl BenchAlloc for Lla {
             if let Ok(p) = self.heap.allocate_first_fit(layout(size)) {
                 return p.as_ptr();
             }
-            if self.claimed + PAGE > self.region.layout.size() {
+            if self.claimed + PAGE > self.len {
                 return ptr::null_mut();
             }
             // SAFETY: the next page of the region follows the heap directly
             // and is used by nothing else.
             unsafe {
                 if self.claimed == 0 {
-                    self.heap.init(self.region.base, PAGE);
+                    self.heap.init(self.base, PAGE);
                 } else {
                     self.heap.extend(PAGE);
                 }
@@ -61,7 +63,7 @@ impl BenchAlloc for Lla {
     }
 
     fn region(&self) -> (usize, usize) {
-        self.region.span()
+        (self.base as usize, self.len)
     }
 
     fn peak_pages(&self) -> usize {

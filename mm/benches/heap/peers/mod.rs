@@ -1,9 +1,10 @@
 //! The allocators under comparison, behind one small trait. Each gets its
 //! memory the way the kernel's heap does, as far as its API allows: one
-//! reserved region (a pre-faulted host allocation of the same size for
-//! all), handed over from its start in whole 4 KiB pages on demand. So the
-//! peak pages each had mapped, and the highest byte each handed out,
-//! compare like for like.
+//! reserved region, handed over from its start in whole 4 KiB pages on
+//! demand. So the peak pages each had mapped, and the highest byte each
+//! handed out, compare like for like. In the timed rounds the allocators
+//! take turns over the very same region (the same physical pages, so the
+//! same cache behaviour), each starting afresh.
 
 mod kmalloc;
 mod lla;
@@ -23,8 +24,11 @@ pub const PAGE: usize = 4096;
 /// request asks for 8-byte alignment (what the kernel's `kmalloc` gives).
 pub trait BenchAlloc {
     const NAME: &'static str;
-    /// A fresh allocator over a region of `region` bytes, nothing mapped.
-    fn new(region: usize) -> Self;
+    /// A fresh allocator over `region`, nothing of it claimed yet.
+    ///
+    /// # Safety
+    /// `region` outlives the allocator, and no other live allocator uses it.
+    unsafe fn new(region: &Region) -> Self;
     fn alloc(&mut self, size: usize) -> *mut u8;
     /// # Safety
     /// `ptr` came from `alloc`/`realloc` with `size`.
@@ -48,15 +52,8 @@ fn layout(size: usize) -> Layout {
     Layout::from_size_align(size, ALIGN).expect("layout")
 }
 
-/// Writes every page of `len` bytes at `base`, so no page fault lands in a timed loop.
-fn prefault(base: *mut u8, len: usize) {
-    for page in (0..len).step_by(PAGE) {
-        // SAFETY: callers pass their own unused region.
-        unsafe { base.add(page).write_volatile(0) };
-    }
-}
-
-/// Host memory posing as a reserved region: one 4 KiB-aligned, pre-faulted allocation.
+/// Host memory posing as a reserved region: one 4 KiB-aligned allocation,
+/// zeroed and with every page faulted in, so no page fault lands in a timed loop.
 pub struct Region {
     base: *mut u8,
     layout: Layout,
@@ -66,9 +63,12 @@ impl Region {
     pub fn new(len: usize) -> Self {
         let layout = Layout::from_size_align(len, PAGE).expect("region");
         // SAFETY: non-zero size.
-        let base = unsafe { std::alloc::alloc(layout) };
+        let base = unsafe { std::alloc::alloc_zeroed(layout) };
         assert!(!base.is_null(), "the host could not allocate a {len}-byte region");
-        prefault(base, len);
+        for page in (0..len).step_by(PAGE) {
+            // SAFETY: inside the allocation just made.
+            unsafe { base.add(page).write_volatile(0) };
+        }
         Region { base, layout }
     }
 

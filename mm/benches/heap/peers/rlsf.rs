@@ -66,16 +66,15 @@ const BITS: usize = usize::BITS as usize;
 
 pub struct Rlsf<const WHOLE: bool = false> {
     tlsf: FlexTlsf<Pages, usize, usize, BITS, BITS>,
-    region: Region,
 }
 
 impl<const WHOLE: bool> BenchAlloc for Rlsf<WHOLE> {
     const NAME: &'static str = if WHOLE { "rlsf-whole" } else { "rlsf" };
 
-    fn new(len: usize) -> Self {
-        let region = Region::new(len);
-        let pages = Pages { base: region.base, len, claimed: 0, whole: WHOLE };
-        Rlsf { tlsf: FlexTlsf::new(pages), region }
+    unsafe fn new(region: &Region) -> Self {
+        let (base, len) = region.span();
+        let pages = Pages { base: base as *mut u8, len, claimed: 0, whole: WHOLE };
+        Rlsf { tlsf: FlexTlsf::new(pages) }
     }
 
     #[inline]
@@ -97,7 +96,8 @@ impl<const WHOLE: bool> BenchAlloc for Rlsf<WHOLE> {
     }
 
     fn region(&self) -> (usize, usize) {
-        self.region.span()
+        let pages = self.tlsf.source_ref();
+        (pages.base as usize, pages.len)
     }
 
     fn peak_pages(&self) -> usize {

@@ -58,16 +58,16 @@ unsafe impl talc::source::Source for Grow {
 
 pub struct TalcAlloc<const WHOLE: bool = false> {
     talc: Talc<Grow, talc::DefaultBinning>,
-    region: Region,
 }
 
 impl<const WHOLE: bool> BenchAlloc for TalcAlloc<WHOLE> {
     const NAME: &'static str = if WHOLE { "talc-whole" } else { "talc" };
 
-    fn new(len: usize) -> Self {
-        let region = Region::new(len);
-        let source = Grow { base: region.base, len, end: None, claimed: 0, peak: 0, whole: WHOLE };
-        TalcAlloc { talc: Talc::new(source), region }
+    unsafe fn new(region: &Region) -> Self {
+        let (base, len) = region.span();
+        let base = base as *mut u8;
+        let source = Grow { base, len, end: None, claimed: 0, peak: 0, whole: WHOLE };
+        TalcAlloc { talc: Talc::new(source) }
     }
 
     #[inline]
@@ -98,7 +98,7 @@ impl<const WHOLE: bool> BenchAlloc for TalcAlloc<WHOLE> {
     }
 
     fn region(&self) -> (usize, usize) {
-        self.region.span()
+        (self.talc.source.base as usize, self.talc.source.len)
     }
 
     fn peak_pages(&self) -> usize {

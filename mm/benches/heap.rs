@@ -7,7 +7,7 @@
 //!
 //! Every trace is first replayed on every allocator with its results
 //! validated (`validate`); then timed in rounds that take turns between
-//! the allocators over one region (the fastest replay counts: a busy
+//! the allocators over one region per round (the fastest replay counts: a busy
 //! machine only ever adds time); then counted under callgrind (instructions per
 //! operation of the timed loop alone). The report gives throughput relative
 //! to talc, instructions per operation, utilisation (peak live bytes over
@@ -173,15 +173,17 @@ fn run(traces: &[Trace]) {
 
     println!(
         "timing: {rounds} rounds per trace ({LLA_ROUNDS} for linked_list_allocator), allocators \
-         taking turns over one region; the fastest replay counts (a round replays a short trace \
+         taking turns over one region per round; the fastest replay counts (a round replays a short trace \
          several times, 200000 operations at least)"
     );
     let mut secs = Vec::new();
     for t in traces {
-        // One region for all: the same physical pages under every allocator.
-        let region = Region::new(suite::region(t));
         let mut samples = vec![Vec::new(); who.len()];
         for round in 0..rounds {
+            // A fresh region each round, the same for every allocator in it:
+            // the same physical pages (and cache behaviour) in each
+            // comparison, and other pages in the next.
+            let region = Region::new(suite::region(t));
             for i in 0..who.len() {
                 let w = (i + round) % who.len();
                 // linked_list_allocator takes 50-1000 times as long and its
@@ -189,7 +191,7 @@ fn run(traces: &[Trace]) {
                 if who[w] == Who::Lla && round >= LLA_ROUNDS {
                     continue;
                 }
-                samples[w].push(who[w].time(t, &region, &mut debug));
+                samples[w].push(who[w].time(t, &region, round, &mut debug));
             }
         }
         secs.push(samples.into_iter().map(fastest).collect::<Vec<f64>>());

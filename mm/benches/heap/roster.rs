@@ -64,27 +64,28 @@ impl Who {
     /// One replay of a native allocator over `r`, as callgrind counts it; seconds.
     pub fn once(self, trace: &Trace, r: &Region) -> f64 {
         match self {
-            Who::Kmalloc => once::<Kmalloc>(trace, r),
-            Who::Talc => once::<TalcAlloc>(trace, r),
-            Who::Rlsf => once::<Rlsf>(trace, r),
-            Who::Lla => once::<Lla>(trace, r),
-            Who::TalcWhole => once::<TalcAlloc<true>>(trace, r),
-            Who::RlsfWhole => once::<Rlsf<true>>(trace, r),
+            Who::Kmalloc => once::<Kmalloc>(trace, r, 0),
+            Who::Talc => once::<TalcAlloc>(trace, r, 0),
+            Who::Rlsf => once::<Rlsf>(trace, r, 0),
+            Who::Lla => once::<Lla>(trace, r, 0),
+            Who::TalcWhole => once::<TalcAlloc<true>>(trace, r, 0),
+            Who::RlsfWhole => once::<Rlsf<true>>(trace, r, 0),
             Who::Debug => panic!("the heap-debug build counts itself as Who::Kmalloc"),
         }
     }
 
-    /// One timed sample over `r` (see `replay::timed`): seconds per
-    /// replay. The heap-debug worker uses a region of its own.
-    pub fn time(self, trace: &Trace, r: &Region, debug: &mut Option<Worker>) -> f64 {
+    /// One timed sample over `r`, data placed by `shift` (see
+    /// `replay::timed`): seconds per replay. The heap-debug worker uses a
+    /// region of its own.
+    pub fn time(self, trace: &Trace, r: &Region, shift: usize, debug: &mut Option<Worker>) -> f64 {
         match self {
-            Who::Kmalloc => timed::<Kmalloc>(trace, r),
-            Who::Talc => timed::<TalcAlloc>(trace, r),
-            Who::Rlsf => timed::<Rlsf>(trace, r),
-            Who::Lla => timed::<Lla>(trace, r),
-            Who::Debug => worker(debug).time(trace),
-            Who::TalcWhole => timed::<TalcAlloc<true>>(trace, r),
-            Who::RlsfWhole => timed::<Rlsf<true>>(trace, r),
+            Who::Kmalloc => timed::<Kmalloc>(trace, r, shift),
+            Who::Talc => timed::<TalcAlloc>(trace, r, shift),
+            Who::Rlsf => timed::<Rlsf>(trace, r, shift),
+            Who::Lla => timed::<Lla>(trace, r, shift),
+            Who::Debug => worker(debug).time(trace, shift),
+            Who::TalcWhole => timed::<TalcAlloc<true>>(trace, r, shift),
+            Who::RlsfWhole => timed::<Rlsf<true>>(trace, r, shift),
         }
     }
 }
@@ -141,8 +142,9 @@ impl Worker {
         }
     }
 
-    fn time(&mut self, trace: &Trace) -> f64 {
-        let line = self.ask(&format!("time {}", trace.name)).unwrap_or_else(|e| panic!("{e}"));
+    fn time(&mut self, trace: &Trace, shift: usize) -> f64 {
+        let request = format!("time {} {shift}", trace.name);
+        let line = self.ask(&request).unwrap_or_else(|e| panic!("{e}"));
         match line.strip_prefix("secs ").and_then(|s| s.parse().ok()) {
             Some(secs) => secs,
             None => panic!("the heap-debug worker answered `{line}` to `time {}`", trace.name),
@@ -158,17 +160,17 @@ impl Drop for Worker {
 }
 
 /// The worker's side: answers requests about `traces` for our heap as
-/// built (with `heap-debug`), until its input ends. Each trace is timed
-/// over a region of its own, made on its first request and kept.
+/// built (with `heap-debug`), until its input ends. Each timing request
+/// gets a fresh region, as each round does in the parent.
 pub fn serve(traces: &[Trace]) {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout();
-    let mut regions: Vec<Option<Region>> = traces.iter().map(|_| None).collect();
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
-        let (verb, name) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-        let at = traces.iter().position(|t| t.name == name);
-        let trace = at.map(|i| &traces[i]);
+        let mut words = line.split(' ');
+        let (verb, name) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        let shift: usize = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        let trace = traces.iter().find(|t| t.name == name);
         let reply = match (verb, trace) {
             ("hello", _) => Kmalloc::NAME.to_string(),
             ("quit", _) => break,
@@ -177,8 +179,7 @@ pub fn serve(traces: &[Trace]) {
                 Err(e) => format!("error {e}"),
             },
             ("time", Some(t)) => {
-                let r = regions[at.unwrap_or(0)].get_or_insert_with(|| Region::new(region(t)));
-                format!("secs {}", timed::<Kmalloc>(t, r))
+                format!("secs {}", timed::<Kmalloc>(t, &Region::new(region(t)), shift))
             }
             _ => format!("error unknown request `{line}`"),
         };

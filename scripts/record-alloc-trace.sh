@@ -27,7 +27,8 @@ export RUSTC_BOOTSTRAP=1
 cargo build -q --release -p kernel --target i686-kernel.json \
   -Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec --features selftest,alloc-trace
 cp target/i686-kernel/release/kernel "$work/kernel.elf"
-scripts/mkiso.sh "$work/kernel.elf" "$work/kernel.iso" "selftest mem=$mem seed=$seed"
+# In text mode: a framebuffer console would draw every one of the lines.
+GFXPAYLOAD=text scripts/mkiso.sh "$work/kernel.elf" "$work/kernel.iso" "selftest mem=$mem seed=$seed"
 status=0
 timeout --foreground "${QEMU_TIMEOUT:-300}" qemu-system-i386 -cdrom "$work/kernel.iso" -m "$mem" \
   -display none -no-reboot -monitor none -serial "file:$work/serial.log" \

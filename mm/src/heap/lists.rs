@@ -247,12 +247,14 @@ impl<S: PageSource> Heap<S> {
         // SAFETY: the header is valid and the block lies inside the heap.
         let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
         let sound = self.link_ok(next) && prev == HEAD | i as u32;
-        // SAFETY: as above.
-        if let Err(e) = if sound {
+        let checked = if sound {
+            // SAFETY: the header at `off` was read above with the free-block
+            // magic, the used bit clear and a size inside the heap.
             unsafe { self.check_links(off) }
         } else {
             Err(self.bad_link(off, if self.link_ok(next) { prev } else { next }))
-        } {
+        };
+        if let Err(e) = checked {
             self.lists.drop_list(i);
             return Err(e);
         }

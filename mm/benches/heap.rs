@@ -15,7 +15,7 @@
 //! the normal build, and each target as met or NOT MET. A benchmark
 //! measures: nothing here asserts a time.
 //!
-//! Environment: `HEAP_BENCH_ROUNDS` (default 15), `HEAP_BENCH_ONLY=a,b`
+//! Environment: `HEAP_BENCH_ROUNDS` (default 21), `HEAP_BENCH_ONLY=a,b`
 //! (those traces only), `HEAP_BENCH_TRACES=x.rep:y.rep` (more traces),
 //! `HEAP_BENCH_DEBUG_BIN` (the `heap-debug` build of this bench),
 //! `HEAP_BENCH_PROFILE=trace:allocator` (replay that pair 20 times, for a
@@ -47,6 +47,8 @@ mod targets;
 mod trace;
 #[path = "heap/validate.rs"]
 mod validate;
+#[path = "heap/worker.rs"]
+mod worker;
 #[path = "heap/workloads.rs"]
 mod workloads;
 
@@ -54,12 +56,15 @@ use std::env::var;
 
 use peers::Region;
 use report::Results;
-use roster::{NATIVE, REFERENCE, Who, Worker};
+use roster::{NATIVE, REFERENCE, Who};
 use svg::Scale;
 use trace::Trace;
+use worker::Worker;
 
 /// Timing rounds of linked_list_allocator (fewer than the others').
 const LLA_ROUNDS: usize = 3;
+/// Worker processes the timing rounds are spread over.
+const PROCESSES: usize = 3;
 
 /// Where the chart and the callgrind dumps go (never the source tree).
 const OUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../build/bench");
@@ -78,7 +83,7 @@ fn main() {
         return println!("{} traces written to {dir}", traces.len());
     }
     if var("HEAP_BENCH_WORKER").is_ok() {
-        return roster::serve(&traces);
+        return worker::serve(&traces);
     }
     if let Ok(list) = var("HEAP_BENCH_COUNT") {
         return count(&traces, &list);
@@ -136,7 +141,7 @@ fn counted(w: Who, t: &Trace, region: &Region) {
 
 fn run(traces: &[Trace]) {
     let rounds: usize =
-        var("HEAP_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(15).max(1);
+        var("HEAP_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(21).max(1);
     let debug_bin = var("HEAP_BENCH_DEBUG_BIN").ok();
     let mut debug = debug_bin.as_deref().map(|b| Worker::start(b).unwrap_or_else(|e| fail(&e)));
     let mut who = NATIVE.to_vec();
@@ -161,7 +166,8 @@ fn run(traces: &[Trace]) {
     let (mut foot, mut whole) = (Vec::new(), Vec::new());
     for t in traces {
         let mut check = |w: &Who| {
-            w.validate(t, &mut debug).unwrap_or_else(|e| fail(&format!("trace {}: {e}", t.name)))
+            w.validate(t, debug.as_mut())
+                .unwrap_or_else(|e| fail(&format!("trace {}: {e}", t.name)))
         };
         foot.push(who.iter().map(&mut check).collect::<Vec<_>>());
         whole.push(REFERENCE.iter().map(&mut check).collect::<Vec<_>>());
@@ -171,31 +177,7 @@ fn run(traces: &[Trace]) {
          no overlap with a live block, contents kept across realloc and until free)"
     );
 
-    println!(
-        "timing: {rounds} rounds per trace ({LLA_ROUNDS} for linked_list_allocator), allocators \
-         taking turns over one region per round; the fastest replay counts (a round replays a short trace \
-         several times, 200000 operations at least)"
-    );
-    let mut secs = Vec::new();
-    for t in traces {
-        let mut samples = vec![Vec::new(); who.len()];
-        for round in 0..rounds {
-            // A fresh region each round, the same for every allocator in it:
-            // the same physical pages (and cache behaviour) in each
-            // comparison, and other pages in the next.
-            let region = Region::new(suite::region(t));
-            for i in 0..who.len() {
-                let w = (i + round) % who.len();
-                // linked_list_allocator takes 50-1000 times as long and its
-                // ratio is no target: three rounds tell it well enough.
-                if who[w] == Who::Lla && round >= LLA_ROUNDS {
-                    continue;
-                }
-                samples[w].push(who[w].time(t, &region, round, &mut debug));
-            }
-        }
-        secs.push(samples.into_iter().map(fastest).collect::<Vec<f64>>());
-    }
+    let secs = time_all(traces, &who, rounds, debug.as_mut());
     drop(debug);
 
     let instr = instructions(traces, &who, debug_bin.as_deref());
@@ -215,6 +197,50 @@ fn run(traces: &[Trace]) {
     }
     targets::print(&results);
     chart(&results);
+}
+
+/// Times every trace on every allocator: `rounds` rounds (`LLA_ROUNDS` for
+/// linked_list_allocator, 50-1000 times as slow and no target's measure),
+/// allocators taking turns in each, the rounds spread over `PROCESSES`
+/// worker processes (see `worker`); the fastest replay counts. Seconds,
+/// `[trace][allocator]`.
+fn time_all(
+    traces: &[Trace],
+    who: &[Who],
+    rounds: usize,
+    mut debug: Option<&mut Worker>,
+) -> Vec<Vec<f64>> {
+    println!(
+        "timing: {rounds} rounds per trace ({LLA_ROUNDS} for linked_list_allocator) in \
+         {PROCESSES} processes, allocators taking turns; the fastest replay counts (a round \
+         replays a short trace several times, 200000 operations at least)"
+    );
+    let me = std::env::current_exe().expect("the bench's own path");
+    let mut workers: Vec<Worker> = (0..PROCESSES)
+        .map(|_| Worker::start(&me.to_string_lossy()).unwrap_or_else(|e| fail(&e)))
+        .collect();
+    let mut secs = Vec::new();
+    for t in traces {
+        let mut samples = vec![Vec::new(); who.len()];
+        for round in 0..rounds {
+            let process = &mut workers[round % PROCESSES];
+            for i in 0..who.len() {
+                let w = (i + round) % who.len();
+                if who[w] == Who::Lla && round >= LLA_ROUNDS {
+                    continue;
+                }
+                samples[w].push(match (who[w], debug.as_deref_mut()) {
+                    (Who::Debug, Some(d)) => {
+                        let name = d.kmalloc.clone();
+                        d.time(t, &name, round)
+                    }
+                    (w, _) => process.time(t, w.name(), round),
+                });
+            }
+        }
+        secs.push(samples.into_iter().map(fastest).collect());
+    }
+    secs
 }
 
 fn fastest(v: Vec<f64>) -> f64 {

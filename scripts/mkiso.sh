@@ -98,6 +98,13 @@ terminal_output console serial
 # up only with its video drivers loaded: GOP (or UGA) under UEFI, VBE under
 # BIOS. Only those: all_video's others cost a 4 MiB machine the memory GRUB
 # then lacks to load the kernel.
+CFG
+  # EGA text needs no video driver: on a 4 MiB machine GRUB needs that
+  # memory for the kernel.
+  if [ "${GFXPAYLOAD:-}" = text ]; then
+    echo 'set gfxpayload=text'
+  else
+    cat <<'CFG'
 if [ "$grub_platform" = efi ]; then
     insmod efi_gop
     insmod efi_uga
@@ -105,7 +112,7 @@ else
     insmod vbe
 fi
 CFG
-  [ "${GFXPAYLOAD:-}" != text ] || echo 'set gfxpayload=text'
+  fi
   if [ -n "$menu" ]; then
     cat <<CFG
 set timeout=5

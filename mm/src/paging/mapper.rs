@@ -26,6 +26,8 @@ use crate::addr::{PhysAddr, VirtAddr};
 use crate::frame::{Frame, FrameAllocator, Page};
 use crate::layout::RECURSIVE_PDE;
 use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 
 /// Edits the page tables reached through `A` and keeps their frames.
 pub struct Mapper<A: TableAccess> {
@@ -82,6 +84,25 @@ impl<A: TableAccess> Mapper<A> {
     /// table that is not its own).
     pub unsafe fn without_scan(tables: A) -> Self {
         Self { tables, present: [0; ENTRIES] }
+    }
+
+    /// [`without_scan`](Self::without_scan), built in `place`: for a
+    /// mapper inside a larger value on the heap, so that its 2 KiB of
+    /// counters never pass through a small kernel stack.
+    ///
+    /// # Safety
+    ///
+    /// As for [`without_scan`](Self::without_scan).
+    pub unsafe fn init_without_scan(place: &mut MaybeUninit<Self>, tables: A) -> &mut Self {
+        let ptr = place.as_mut_ptr();
+        // SAFETY: `ptr` points at room for a `Self`; both fields are
+        // written (the counters zeroed: a valid `[u16; ENTRIES]`) before
+        // the place is taken as initialised.
+        unsafe {
+            addr_of_mut!((*ptr).tables).write(tables);
+            addr_of_mut!((*ptr).present).write_bytes(0, 1);
+            place.assume_init_mut()
+        }
     }
 
     /// Maps `page` to `frame` with `flags` (PRESENT is added), creating the

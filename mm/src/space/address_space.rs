@@ -35,6 +35,8 @@ use crate::paging::{
     MapError, Mapper, PageTableEntry, PageTableFlags, TABLE_SPAN, TableAccess, Tlb,
 };
 use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 
 /// How many frames a space holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,6 +71,8 @@ pub enum SpaceError {
     TooManySpaces,
     /// A write fault on a page that is not marked copy-on-write.
     NotCopyOnWrite(Page),
+    /// A write into a page mapped read-only (maybe shared by a fork).
+    ReadOnly(Page),
 }
 
 impl fmt::Display for SpaceError {
@@ -80,6 +84,7 @@ impl fmt::Display for SpaceError {
             SpaceError::NotMapped(p) => write!(f, "{p:?} is not mapped"),
             SpaceError::TooManySpaces => f.write_str("too many address spaces at once"),
             SpaceError::NotCopyOnWrite(p) => write!(f, "{p:?} is not a copy-on-write page"),
+            SpaceError::ReadOnly(p) => write!(f, "{p:?} is mapped read-only"),
         }
     }
 }
@@ -108,10 +113,25 @@ impl<W: FrameWindow> AddressSpace<W> {
     ///
     /// On failure (the registry is full) the frame comes back.
     pub fn new<A: TableAccess, KW: FrameWindow, const N: usize>(
-        mut window: W,
+        window: W,
         directory: Frame,
         kernel: &mut SharedKernelHalf<A, KW, N>,
     ) -> Result<Self, (SpaceError, Frame)> {
+        let mut place = MaybeUninit::uninit();
+        Self::new_in(&mut place, window, directory, kernel)?;
+        // SAFETY: `new_in` succeeded, so it initialised `place`.
+        Ok(unsafe { place.assume_init() })
+    }
+
+    /// [`new`](Self::new), built in `place` (say, inside a box on the
+    /// heap): a space is over 2 KiB, more than a small kernel stack should
+    /// hold as a temporary. On failure `place` is left uninitialised.
+    pub fn new_in<'a, A: TableAccess, KW: FrameWindow, const N: usize>(
+        place: &'a mut MaybeUninit<Self>,
+        mut window: W,
+        directory: Frame,
+        kernel: &mut SharedKernelHalf<A, KW, N>,
+    ) -> Result<&'a mut Self, (SpaceError, Frame)> {
         let dir = directory.start();
         if kernel.register(dir).is_err() {
             return Err((SpaceError::TooManySpaces, directory));
@@ -134,12 +154,20 @@ impl<W: FrameWindow> AddressSpace<W> {
         // SAFETY: the directory is ours alone; its present entries below
         // 1023 are the kernel half's, pointing at the kernel's tables.
         let tables = unsafe { SpaceTables::new(dir, window) };
-        // SAFETY: only the kernel half is present, and this mapper is never
-        // asked to change it: every operation here refuses the kernel half
-        // before calling the mapper (`check_user`). The user half is empty,
-        // so counting nothing is exact there.
-        let mapper = unsafe { Mapper::without_scan(tables) };
-        Ok(Self { mapper, frames: SpaceFrames { directory: 1, tables: 0, pages: 0 } })
+        let this = place.as_mut_ptr();
+        // SAFETY: `this` points at room for a `Self`. The mapper: only the
+        // kernel half is present, and this mapper is never asked to change
+        // it (every operation here refuses the kernel half before calling
+        // the mapper: `check_user`); the user half is empty, so counting
+        // nothing is exact there. Both fields are written before the place
+        // is taken as initialised.
+        unsafe {
+            let mapper = &mut *addr_of_mut!((*this).mapper).cast::<MaybeUninit<_>>();
+            Mapper::init_without_scan(mapper, tables);
+            let frames = SpaceFrames { directory: 1, tables: 0, pages: 0 };
+            addr_of_mut!((*this).frames).write(frames);
+            Ok(place.assume_init_mut())
+        }
     }
 
     /// The directory's physical address: what CR3 holds while the space
@@ -367,6 +395,30 @@ impl<W: FrameWindow> AddressSpace<W> {
         Ok(())
     }
 
+    /// Copies `bytes` into this space at `addr`, through the data window,
+    /// as a store of the process would. Fails, having written the pages
+    /// before it, at the first page not mapped, or mapped read-only: a
+    /// page a fork shared must be made the space's own first
+    /// ([`copy_on_write`](Self::copy_on_write)), or the write would reach
+    /// every space sharing it.
+    pub fn write(&mut self, addr: VirtAddr, bytes: &[u8]) -> Result<(), SpaceError> {
+        let mut done = 0;
+        while done < bytes.len() {
+            let at = VirtAddr::new(addr.as_u32().wrapping_add(done as u32));
+            let page = Page::containing(at);
+            let entry = self.lookup(page).ok_or(SpaceError::NotMapped(page))?;
+            if !entry.flags().contains(PageTableFlags::WRITABLE) {
+                return Err(SpaceError::ReadOnly(page));
+            }
+            let offset = at.page_offset() as usize;
+            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
+            let frame = Frame::containing(entry.addr());
+            self.show_data(&frame)[offset..offset + n].copy_from_slice(&bytes[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Ends the space: unregisters its directory from `kernel`, unmaps
     /// every user page and gives every frame back to `frames` (tables, the
     /// directory, and each page whose last user this space was; a page
@@ -381,9 +433,40 @@ impl<W: FrameWindow> AddressSpace<W> {
         counts: &mut FrameCounts<impl FrameWindow>,
         kernel: &mut SharedKernelHalf<A, KW, N>,
     ) -> SpaceFrames {
+        // SAFETY: `self` is consumed: nothing uses the space afterwards.
+        unsafe { self.destroy_in_place(frames, counts, kernel) }
+    }
+
+    /// [`destroy`](Self::destroy), for a space built in place
+    /// ([`new_in`](Self::new_in)), without moving it.
+    ///
+    /// # Safety
+    ///
+    /// The space is never used again (only its memory freed or reused):
+    /// its frames, directory included, are gone.
+    pub unsafe fn destroy_in_place<A: TableAccess, KW: FrameWindow, const N: usize>(
+        &mut self,
+        frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
+        kernel: &mut SharedKernelHalf<A, KW, N>,
+    ) -> SpaceFrames {
         let freed = self.frames;
         let directory = self.directory();
         kernel.unregister(directory);
+        self.unmap_all(frames, counts);
+        debug_assert_eq!(self.frames, SpaceFrames { directory: 1, tables: 0, pages: 0 });
+        // The directory's token was given up in `new`; this is its one owner.
+        give_back(frames, Frame::containing(directory));
+        freed
+    }
+
+    /// Unmaps every user page and frees every user table of a space that
+    /// is not loaded (so there is nothing to flush).
+    pub(super) fn unmap_all(
+        &mut self,
+        frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
+    ) {
         let mut tlb = NotLoaded;
         for dir in 0..KERNEL_PDE {
             if self.mapper.present_entries(dir) == 0 {
@@ -393,10 +476,6 @@ impl<W: FrameWindow> AddressSpace<W> {
             let done = self.unmap_range(first, 1024, frames, counts, &mut tlb);
             debug_assert!(done.is_ok(), "a user table is in the user half");
         }
-        debug_assert_eq!(self.frames, SpaceFrames { directory: 1, tables: 0, pages: 0 });
-        // The directory's token was given up in `new`; this is its one owner.
-        give_back(frames, Frame::containing(directory));
-        freed
     }
 
     pub(super) fn show_data(&mut self, frame: &Frame) -> &mut [u8; PAGE_SIZE as usize] {
@@ -422,7 +501,7 @@ impl<W: FrameWindow> fmt::Debug for AddressSpace<W> {
 }
 
 /// Frees `frame`; a refusal means the books are wrong, so it is loud.
-pub(super) fn give_back(frames: &mut impl FrameAllocator, frame: Frame) {
+fn give_back(frames: &mut impl FrameAllocator, frame: Frame) {
     let at = frame.start();
     if let Err(e) = frames.free(frame) {
         panic!("space: the frame allocator refused {at}, a frame of an address space: {e}");
@@ -432,7 +511,7 @@ pub(super) fn give_back(frames: &mut impl FrameAllocator, frame: Frame) {
 /// The TLB of a space that is not loaded: nothing of it is cached, since
 /// loading another directory flushed every non-global translation (user
 /// pages are never global).
-pub(super) struct NotLoaded;
+struct NotLoaded;
 
 // SAFETY: `destroy` requires the space not to be loaded; its translations
 // left the TLB when CR3 last changed, so there is nothing to flush.

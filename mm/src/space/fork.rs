@@ -23,20 +23,20 @@
 //!                 no copy                                     -> Reclaimed
 //! ```
 //!
-//! Out of frames during a fork, the child is destroyed (its tables, its
-//! directory, its references) and the parent's pages whose frames are its
-//! own again become writable again: everything the fork took is back.
+//! Out of frames during a fork, the child is emptied (its tables and its
+//! references given back; its caller then destroys it, directory and all)
+//! and the parent's pages whose frames are its own again become writable
+//! again: everything the fork took is back.
 //! Out of frames during a copy, nothing changed; the caller (the fault
 //! handler) ends the process that needed the copy.
 
-use super::address_space::{AddressSpace, SpaceError, give_back};
+use super::address_space::{AddressSpace, SpaceError};
 use super::counts::FrameCounts;
-use super::shared::SharedKernelHalf;
 use super::window::{FrameWindow, WindowSlot};
 use crate::addr::{PAGE_SIZE, VirtAddr};
 use crate::frame::{Frame, FrameAllocator, Page};
 use crate::layout::KERNEL_PDE;
-use crate::paging::{ENTRIES, PageTableEntry, PageTableFlags, TableAccess, Tlb};
+use crate::paging::{ENTRIES, PageTableEntry, PageTableFlags, Tlb};
 
 /// A shared page's entry: the process may read it; a write faults.
 const SHARED: PageTableFlags = PageTableFlags::USER.union(PageTableFlags::COPY_ON_WRITE);
@@ -55,45 +55,43 @@ pub enum CopyOnWrite {
 }
 
 impl<W: FrameWindow> AddressSpace<W> {
-    /// Makes a child of this space: a new directory (through `window`,
-    /// registered with `kernel`) and page tables of its own, mapping every
-    /// user page of this one to the same frame. Writable pages become
-    /// read-only and copy-on-write in both; read-only ones stay read-only
-    /// and are simply shared. Each frame gains a user in `counts`.
+    /// Makes `child`, a new space with nothing mapped yet (fresh from
+    /// [`new`](Self::new)), a fork of this one: page tables of its own,
+    /// mapping every user page of this space to the same frame. Writable
+    /// pages become read-only and copy-on-write in both; read-only ones
+    /// stay read-only and are simply shared. Each frame gains a user in
+    /// `counts`.
     ///
-    /// Costs the child's directory and tables (and maybe a frame or two of
-    /// the count table), no page. `tlb` must flush this space's
-    /// translations if it is loaded (its entries lose WRITABLE). All or
-    /// nothing: out of frames, everything taken is given back, this
-    /// space's pages are writable again where no one else shares them,
-    /// and the error is [`SpaceError::OutOfFrames`].
-    pub fn fork<A: TableAccess, KW: FrameWindow, const N: usize>(
+    /// Costs the child's tables (and maybe a frame or two of the count
+    /// table), no page. `tlb` must flush this space's translations if it
+    /// is loaded (its entries lose WRITABLE). All or nothing: out of
+    /// frames, `child` is empty again (destroy it to give its directory
+    /// back), this space's pages are writable again where no one else
+    /// shares them, and the error is [`SpaceError::OutOfFrames`].
+    ///
+    /// The child is filled in place rather than returned, so a kernel
+    /// with small stacks moves no space around by value.
+    ///
+    /// # Panics
+    ///
+    /// If `child` has anything mapped.
+    pub fn fork_into(
         &mut self,
-        window: W,
+        child: &mut Self,
         frames: &mut impl FrameAllocator,
         counts: &mut FrameCounts<impl FrameWindow>,
-        kernel: &mut SharedKernelHalf<A, KW, N>,
         tlb: &mut impl Tlb,
-    ) -> Result<Self, SpaceError> {
-        let directory = frames.allocate().ok_or(SpaceError::OutOfFrames)?;
-        let mut child = match Self::new(window, directory, kernel) {
-            Ok(child) => child,
-            Err((error, directory)) => {
-                give_back(frames, directory);
-                return Err(error);
-            }
-        };
-        match self.share_with(&mut child, frames, counts, tlb) {
-            Ok(()) => Ok(child),
-            Err(error) => {
-                child.destroy(frames, counts, kernel);
-                self.settle(counts, tlb);
-                Err(error)
-            }
+    ) -> Result<(), SpaceError> {
+        assert_eq!(child.frames.total(), 1, "space: fork_into needs a new, empty child space");
+        let shared = self.share_with(child, frames, counts, tlb);
+        if shared.is_err() {
+            child.unmap_all(frames, counts);
+            self.settle(counts, tlb);
         }
+        shared
     }
 
-    /// Maps every user page of `self` into `child` (see [`fork`](Self::fork)).
+    /// Maps every user page of `self` into `child` (see [`fork_into`](Self::fork_into)).
     fn share_with(
         &mut self,
         child: &mut Self,
@@ -101,8 +99,7 @@ impl<W: FrameWindow> AddressSpace<W> {
         counts: &mut FrameCounts<impl FrameWindow>,
         tlb: &mut impl Tlb,
     ) -> Result<(), SpaceError> {
-        for page in self.mapped_pages() {
-            let Some(entry) = self.mapper.lookup(page) else { continue };
+        self.each_mapped(|this, page, entry| {
             let flags = entry.flags();
             let writable =
                 flags.intersects(PageTableFlags::WRITABLE | PageTableFlags::COPY_ON_WRITE);
@@ -121,27 +118,28 @@ impl<W: FrameWindow> AddressSpace<W> {
             if flags.contains(PageTableFlags::WRITABLE) {
                 // SAFETY: the kernel holds no reference into user pages
                 // across calls; the page keeps its frame, only loses WRITABLE.
-                let flush = unsafe { self.mapper.update_flags(page, SHARED) };
+                let flush = unsafe { this.mapper.update_flags(page, SHARED) };
                 flush.expect("the page was just looked up").flush(tlb);
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// After a failed fork: every copy-on-write page whose frame has no
     /// other user is made writable again, as it was before.
     fn settle(&mut self, counts: &mut FrameCounts<impl FrameWindow>, tlb: &mut impl Tlb) {
-        for page in self.mapped_pages() {
-            let Some(entry) = self.mapper.lookup(page) else { continue };
+        let settled: Result<(), SpaceError> = self.each_mapped(|this, page, entry| {
             if entry.flags().contains(PageTableFlags::COPY_ON_WRITE)
                 && counts.users(&frame_of(entry)) == 1
             {
                 // SAFETY: as in `share_with`; the page gains WRITABLE, and
                 // it is the frame's only mapping.
-                let flush = unsafe { self.mapper.update_flags(page, OWN) };
+                let flush = unsafe { this.mapper.update_flags(page, OWN) };
                 flush.expect("the page was just looked up").flush(tlb);
             }
-        }
+            Ok(())
+        });
+        debug_assert!(settled.is_ok());
     }
 
     /// Resolves a write fault on the copy-on-write page `page` of this
@@ -188,26 +186,36 @@ impl<W: FrameWindow> AddressSpace<W> {
     /// How many of this space's pages another space maps too.
     pub fn shared_pages(&mut self, counts: &mut FrameCounts<impl FrameWindow>) -> u32 {
         let mut shared = 0;
-        for page in self.mapped_pages() {
-            if let Some(entry) = self.mapper.lookup(page)
-                && counts.users(&frame_of(entry)) > 1
-            {
+        let counted: Result<(), SpaceError> = self.each_mapped(|_, _, entry| {
+            if counts.users(&frame_of(entry)) > 1 {
                 shared += 1;
             }
-        }
+            Ok(())
+        });
+        debug_assert!(counted.is_ok());
         shared
     }
 
-    /// Every page of the user half under a page table this space has (the
-    /// caller looks each one up; 4 MiB without a table are skipped).
-    fn mapped_pages(&self) -> impl Iterator<Item = Page> + use<W> {
-        let tables: [bool; KERNEL_PDE] =
-            core::array::from_fn(|dir| self.mapper.present_entries(dir) > 0);
-        (0..KERNEL_PDE).filter(move |&dir| tables[dir]).flat_map(|dir| {
-            (0..ENTRIES as u32).map(move |slot| {
-                Page::containing(VirtAddr::new(((dir as u32) << 22) | (slot * PAGE_SIZE)))
-            })
-        })
+    /// Calls `f` with every mapped user page and its entry, in address
+    /// order, a 4 MiB without a table skipped at once; stops at the first
+    /// error. `f` may change entries' flags and frames, not map or unmap.
+    fn each_mapped<E>(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Page, PageTableEntry) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for dir in 0..KERNEL_PDE {
+            if self.mapper.present_entries(dir) == 0 {
+                continue;
+            }
+            for slot in 0..ENTRIES as u32 {
+                let addr = ((dir as u32) << 22) | (slot * PAGE_SIZE);
+                let page = Page::containing(VirtAddr::new(addr));
+                if let Some(entry) = self.mapper.lookup(page) {
+                    f(self, page, entry)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Copies frame `from`'s 4 KiB into frame `to`, through two windows.

@@ -32,11 +32,28 @@ impl Machine {
         space
     }
 
+    /// A new space, forked from `parent`; destroyed again if that fails.
     pub fn fork(&mut self, parent: &mut Space) -> Result<Space, SpaceError> {
+        self.fork_flushing(parent, &mut RecordingTlb::new())
+    }
+
+    pub fn fork_flushing(
+        &mut self,
+        parent: &mut Space,
+        tlb: &mut RecordingTlb,
+    ) -> Result<Space, SpaceError> {
+        let directory = self.frames.allocate().ok_or(SpaceError::OutOfFrames)?;
         // SAFETY: registering a directory changes no entry of the kernel's tables.
         let shared = unsafe { self.kernel.tables_mut() };
-        let mut tlb = RecordingTlb::new();
-        parent.fork(self.window.clone(), &mut self.frames, &mut self.counts, shared, &mut tlb)
+        let mut child =
+            AddressSpace::new(self.window.clone(), directory, shared).map_err(|(e, _)| e).unwrap();
+        match parent.fork_into(&mut child, &mut self.frames, &mut self.counts, tlb) {
+            Ok(()) => Ok(child),
+            Err(e) => {
+                self.destroy(child);
+                Err(e)
+            }
+        }
     }
 
     /// A user write of `byte` at `addr`, as the CPU and the fault handler
@@ -117,11 +134,8 @@ fn a_fork_costs_the_childs_tables_only_and_shares_every_page() {
 fn the_parents_writable_entries_are_flushed_when_they_lose_write() {
     let mut m = machine(64);
     let mut parent = m.parent();
-    // SAFETY: registering changes no entry of the kernel's tables.
-    let shared = unsafe { m.kernel.tables_mut() };
     let mut tlb = RecordingTlb::new();
-    let child =
-        parent.fork(m.window.clone(), &mut m.frames, &mut m.counts, shared, &mut tlb).unwrap();
+    let child = m.fork_flushing(&mut parent, &mut tlb).unwrap();
     let mut flushed = tlb.pages.clone();
     flushed.sort();
     let mut expected: Vec<VirtAddr> = WRITABLE_PAGES.iter().map(|&a| VirtAddr::new(a)).collect();
@@ -346,4 +360,29 @@ fn unmapping_a_shared_page_releases_one_user() {
     m.destroy(child);
     m.destroy(parent);
     assert_eq!(m.frames.free_count(), 64);
+}
+
+#[test]
+fn write_refuses_a_shared_page_until_it_is_copied() {
+    let mut m = machine(64);
+    let mut parent = m.parent();
+    let mut child = m.fork(&mut parent).unwrap();
+    let heap = WRITABLE_PAGES[1];
+    let at = VirtAddr::new(heap + 4094);
+    assert_eq!(child.write(at, &[9, 9]), Err(SpaceError::ReadOnly(page(heap))));
+    assert_eq!(m.read(&mut parent, heap + 4094), 1, "the shared frame is untouched");
+    let mut tlb = RecordingTlb::new();
+    child.copy_on_write(page(heap), &mut m.frames, &mut m.counts, &mut tlb).unwrap();
+    child.write(at, &[9, 9]).unwrap();
+    assert_eq!((m.read(&mut child, heap + 4095), m.read(&mut parent, heap + 4095)), (9, 1));
+    // Across the end of the page into one still shared: the first part lands.
+    let next = WRITABLE_PAGES[2];
+    assert_eq!(child.write(at, &[5, 5, 5]), Err(SpaceError::ReadOnly(page(next))));
+    assert_eq!(m.read(&mut child, heap + 4095), 5);
+    assert_eq!(
+        child.write(VirtAddr::new(0x0050_0000), &[1]),
+        Err(SpaceError::NotMapped(page(0x0050_0000)))
+    );
+    m.destroy(child);
+    m.destroy(parent);
 }

@@ -73,7 +73,7 @@ fn child(base: u32, before: &MemInfo) -> i32 {
     println!("cow: the child wrote {PAGES} pages: {copied} copied, {spent} frames spent");
     // The parent is waiting: only the child's writes spend frames (a tick
     // may still let the parent copy a stack page of its own).
-    if copied != PAGES || spent < PAGES || spent > PAGES + 2 {
+    if copied != PAGES || !(PAGES..=PAGES + 2).contains(&spent) {
         return 3;
     }
     if !holds(base, 0xC0C0_0000) {

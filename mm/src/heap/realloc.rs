@@ -71,11 +71,13 @@ impl<S: PageSource> Heap<S> {
         let keep = (self.payload_len(block) as usize).min(size);
         let new = match self.malloc_aligned(size, align) {
             Ok(new) => new,
-            Err(HeapError::OutOfMemory { size }) => {
-                // Nothing changed: the old block is still valid as checked.
-                return self
-                    .slide_down(block, need, size, align)?
-                    .ok_or(HeapError::OutOfMemory { size });
+            Err(e @ HeapError::OutOfMemory { .. }) => {
+                // The block is still ours, but looking for room may have
+                // merged the small-block cache back, which rewrites the
+                // previous-block bits of its neighbours (this block's
+                // among them): read its header again before sliding.
+                let block = self.owned(ptr)?;
+                return self.slide_down(block, need, size, align)?.ok_or(e);
             }
             Err(e) => return Err(e),
         };

@@ -10,6 +10,7 @@ mod basic;
 mod cache;
 mod detect;
 mod edge;
+mod promises;
 mod props;
 mod resize;
 mod top;

@@ -1,0 +1,59 @@
+//! Promises the heap's documentation makes, each kept in a case that once
+//! broke it: `realloc` out of memory after the small-block cache merged
+//! back.
+
+use super::{TestOps, assert_sound, fill, heap, verify};
+use crate::heap::block::DEBUG_TRAILER;
+use crate::heap::cache::CAP;
+use crate::heap::{ArenaSource, Heap};
+
+/// The request that takes a block of exactly `block` bytes.
+fn req_for(block: usize) -> usize {
+    block - 8 - DEBUG_TRAILER as usize
+}
+
+/// Allocates what is left of the top chunk, so the next request that no
+/// free block serves has to map pages.
+fn use_up_the_top(h: &mut Heap<ArenaSource>) -> *mut u8 {
+    let rest = (h.mapped - h.top) as usize;
+    if rest == 0 { core::ptr::null_mut() } else { h.malloc(req_for(rest)).unwrap().as_ptr() }
+}
+
+/// No frame is left beyond the pages mapped now.
+fn no_frames_left(h: &mut Heap<ArenaSource>) {
+    let mapped = h.source().mapped_pages();
+    h.source_mut().set_frame_limit(Some(mapped));
+}
+
+/// `realloc` validated the block, then the small-block cache was merged
+/// back while looking for room, and that merge changed the block's
+/// previous-block bits: out of memory, the slide into the free space
+/// before the block must use the header as it is now, not as it was.
+#[test]
+fn realloc_out_of_memory_after_the_cache_merged_back_slides_down() {
+    let mut h = heap();
+    let cached = h.malloc(req_for(1024)).unwrap().as_ptr();
+    let sixteen = h.malloc(req_for(16)).unwrap().as_ptr();
+    let b = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(req_for(24)).unwrap();
+    fill(b, 100, 0x5A);
+    // Fill the cache's list of 16-byte blocks, so the next one freed goes
+    // to a free list instead.
+    let full: Vec<_> = (0..CAP)
+        .map(|_| (h.malloc(req_for(16)).unwrap().as_ptr(), h.malloc(req_for(24)).unwrap()))
+        .collect();
+    for &(p, _) in &full {
+        h.test_free(p).unwrap();
+    }
+    h.test_free(cached).unwrap();
+    h.test_free(sixteen).unwrap();
+    assert_eq!(h.stats().cached_blocks, CAP as usize + 1, "the 1024-byte block is cached");
+    let _filler = use_up_the_top(&mut h);
+    no_frames_left(&mut h);
+    assert_sound(&h);
+    // Room for it exists only where the cached block and the 16 bytes are.
+    let moved = h.test_realloc(b, 1100).expect("slides down into the free space before it");
+    assert_eq!(moved.as_ptr(), cached);
+    verify(moved.as_ptr(), 100, 0x5A);
+    assert_sound(&h);
+}

@@ -17,7 +17,7 @@ use super::block::{
 };
 use super::cache::CACHE_MAX;
 use super::class;
-use super::error::HeapError;
+use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {
@@ -139,6 +139,59 @@ impl<S: PageSource> Heap<S> {
             }
         }
         self.lists.find(search)
+    }
+
+    /// Walks the list of `need`'s own size class, past the first block
+    /// `find_class` looked at, for a block of at least `need` bytes; takes
+    /// it off the list and returns `(offset, size word)`. Only on the way
+    /// to growing the heap (`refill`), so the hot path stays constant-time
+    /// while `HeapStats::largest_free` keeps its promise: a block that fits
+    /// is used before a page is mapped or an allocation fails. Linear in
+    /// that one list; a damaged entry is reported and its list dropped, as
+    /// `pop_head` does.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn take_fit_in_own_class(
+        &mut self,
+        need: u32,
+    ) -> Result<Option<(u32, u32)>, HeapError> {
+        let (own, search) = class::search(need);
+        if own == search {
+            // `need` is its class's lower bound: `find_class` saw every block.
+            return Ok(None);
+        }
+        let mut off = self.lists.head_at(own);
+        // Bounded by the number of blocks that fit in the heap even if a
+        // link were broken into a cycle.
+        let mut budget = self.mapped / MIN_BLOCK;
+        while off != NIL && budget > 0 {
+            if !self.link_ok(off) {
+                self.lists.drop_list(own);
+                return Err(HeapError::Corrupted {
+                    addr: self.addr(0),
+                    what: Corruption::BadLink { link: off },
+                });
+            }
+            // SAFETY: `link_ok` checked that a minimum block lies at `off`.
+            let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+            let size = word & SIZE_MASK;
+            if magic != block::MAGIC || word & USED != 0 || !self.size_ok(off, size) {
+                return Err(self.drop_corrupt_list(own, off, magic, word));
+            }
+            if size >= need {
+                // SAFETY: a valid free header lies at `off`.
+                unsafe { self.check_links(off)? };
+                self.check_poison_taken(off, size, need)?;
+                // SAFETY: its links were checked (debug) or are trusted as
+                // in every unlink (release: writes masked into the region).
+                unsafe { self.unlink(off) };
+                return Ok(Some((off, word)));
+            }
+            // SAFETY: as above.
+            off = unsafe { self.next_link(off) };
+            budget -= 1;
+        }
+        Ok(None)
     }
 
     /// Hands out the front `need` bytes of the unlisted free block at `off`

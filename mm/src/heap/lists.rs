@@ -247,8 +247,8 @@ impl<S: PageSource> Heap<S> {
         // SAFETY: the header is valid and the block lies inside the heap.
         let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
         let sound = self.link_ok(next) && prev == HEAD | i as u32;
-        // SAFETY: as above.
         if let Err(e) = if sound {
+            // SAFETY: as above.
             unsafe { self.check_links(off) }
         } else {
             Err(self.bad_link(off, if self.link_ok(next) { prev } else { next }))
@@ -267,7 +267,13 @@ impl<S: PageSource> Heap<S> {
     }
 
     #[cold]
-    fn drop_corrupt_list(&mut self, i: usize, off: u32, magic: u32, word: u32) -> HeapError {
+    pub(super) fn drop_corrupt_list(
+        &mut self,
+        i: usize,
+        off: u32,
+        magic: u32,
+        word: u32,
+    ) -> HeapError {
         self.lists.drop_list(i);
         let what = if magic != MAGIC {
             Corruption::BadMagic { found: magic }

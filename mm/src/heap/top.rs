@@ -132,12 +132,17 @@ impl<S: PageSource> Heap<S> {
         Ok((off, size))
     }
 
-    /// Nothing listed fits and the top chunk is too small: merges the
-    /// small-block cache back first (the heap never grows while cached
-    /// memory might serve), then grows the top chunk.
+    /// Nothing the constant-time search finds fits and the top chunk is too
+    /// small: looks behind the first block of the request's own class
+    /// (`take_fit_in_own_class`), then merges the small-block cache back
+    /// and looks again (the heap never grows while free or cached memory
+    /// might serve), then grows the top chunk.
     #[cold]
     #[inline(never)]
     fn refill(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
+        if let Some(found) = self.take_fit_in_own_class(need)? {
+            return Ok(found);
+        }
         if self.cache.blocks != 0 {
             self.flush_cache()?;
             if let Some(class) = self.find_class(need) {
@@ -145,6 +150,9 @@ impl<S: PageSource> Heap<S> {
             }
             if self.top_size() >= need {
                 return self.detach_top(need);
+            }
+            if let Some(found) = self.take_fit_in_own_class(need)? {
+                return Ok(found);
             }
         }
         self.grow_top(need, req)?;

@@ -1,6 +1,6 @@
 //! Promises the heap's documentation makes, each kept in a case that once
 //! broke it: `realloc` out of memory after the small-block cache merged
-//! back.
+//! back, and `largest_free` with a fitting block behind its list's head.
 
 use super::{TestOps, assert_sound, fill, heap, verify};
 use crate::heap::block::DEBUG_TRAILER;
@@ -56,4 +56,30 @@ fn realloc_out_of_memory_after_the_cache_merged_back_slides_down() {
     assert_eq!(moved.as_ptr(), cached);
     verify(moved.as_ptr(), 100, 0x5A);
     assert_sound(&h);
+}
+
+/// Free blocks of 1032 and 1080 bytes share a size class, the smaller one
+/// first on its list: a request the larger one fits must get it, without
+/// mapping a page, as `HeapStats::largest_free` promises.
+#[test]
+fn a_fitting_block_behind_its_lists_head_is_used() {
+    for frames in [false, true] {
+        let mut h = heap();
+        let large = h.malloc(req_for(1080)).unwrap().as_ptr();
+        let _pin = h.malloc(8).unwrap();
+        let small = h.malloc(req_for(1032)).unwrap().as_ptr();
+        let _pin2 = h.malloc(8).unwrap();
+        h.test_free(large).unwrap();
+        h.test_free(small).unwrap();
+        let _filler = use_up_the_top(&mut h);
+        if frames {
+            no_frames_left(&mut h);
+        }
+        let stats = h.stats();
+        assert_eq!(stats.largest_free, 1080);
+        let p = h.malloc(stats.largest_free - 8 - DEBUG_TRAILER as usize);
+        assert_eq!(p.map(|p| p.as_ptr()), Ok(large), "largest_free fits without growing");
+        assert_eq!(h.stats().mapped_bytes, stats.mapped_bytes, "no page was mapped");
+        assert_sound(&h);
+    }
 }

@@ -102,6 +102,15 @@ unsafe impl PageSource for KernelPages {
         unmap_pages(&mut lock(), offset, pages);
         HEAP_TOP.store(heap_page(offset, 0).start().as_u32(), Ordering::Relaxed);
     }
+
+    /// The time-stamp counter when the heap first grows: how many cycles
+    /// the firmware, GRUB and the boot took differs from boot to boot.
+    fn boot_secret(&mut self) -> u32 {
+        // SAFETY: every i686 CPU (P6 and later) has the time-stamp counter,
+        // and the kernel runs in ring 0, where RDTSC is always allowed.
+        let tsc = unsafe { x86::time::rdtsc() };
+        (tsc ^ (tsc >> 32)) as u32
+    }
 }
 
 static HEAP: IrqMutex<Heap<KernelPages>> = IrqMutex::new(Heap::new(KernelPages));

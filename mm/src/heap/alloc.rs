@@ -90,7 +90,7 @@ impl<S: PageSource> Heap<S> {
             // the gap in front becomes a free block of its own, which also
             // sets the aligned block's previous-block bits.
             unsafe {
-                self.wr(rest, block::MAGIC);
+                self.wr(rest, self.check_word(rest));
                 self.wr(rest + SIZE_AT, (word & SIZE_MASK) - gap);
                 self.write_free(off, gap);
                 (rest, self.rd(rest + SIZE_AT))
@@ -173,10 +173,10 @@ impl<S: PageSource> Heap<S> {
                 });
             }
             // SAFETY: `link_ok` checked that a minimum block lies at `off`.
-            let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+            let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
             let size = word & SIZE_MASK;
-            if magic != block::MAGIC || word & USED != 0 || !self.size_ok(off, size) {
-                return Err(self.drop_corrupt_list(own, off, magic, word));
+            if check != self.check_word(off) || word & USED != 0 || !self.size_ok(off, size) {
+                return Err(self.drop_corrupt_list(own, off, check, word));
             }
             if size >= need {
                 // SAFETY: a valid free header lies at `off`.
@@ -271,7 +271,7 @@ impl<S: PageSource> Heap<S> {
     pub(super) unsafe fn place_free(&mut self, off: u32, size: u32) {
         // SAFETY: the range is the caller's free memory inside the heap.
         unsafe {
-            self.wr(off, block::MAGIC);
+            self.wr(off, self.check_word(off));
             self.wr(off + SIZE_AT, size);
             if size > MIN_BLOCK {
                 self.wr(off + size - 4, size);

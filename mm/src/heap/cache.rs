@@ -4,13 +4,13 @@
 //! or touching a neighbour (the idea of glibc's tcache).
 //!
 //! ```text
-//!   heads[size / 8] --> [hdr: magic | USED|CACHED size][next] --> ... --> NIL
+//!   heads[size / 8] --> [hdr: check | USED|CACHED size][next] --> ... --> NIL
 //!   counts[size / 8] <= CAP
 //! ```
 //!
 //! Only a block with no free neighbour is cached (one that would merge is
 //! freed normally), so caching never keeps free memory apart. A cached
-//! block keeps its magic and is `USED | CACHED`: a neighbour never merges
+//! block keeps its header and is `USED | CACHED`: a neighbour never merges
 //! with it, a second free of it is a double free. The cache gives its
 //! blocks back to the free lists (merging as a plain free would) before
 //! the heap grows and on `trim`, so it never makes the heap map a page it
@@ -21,9 +21,7 @@
 //! when it is handed out again.
 
 use super::Heap;
-use super::block::{
-    CACHED, DEBUG, HEADER, MAGIC, NEXT_AT, NIL, QUARANTINED, SIZE_AT, SIZE_MASK, USED,
-};
+use super::block::{CACHED, DEBUG, HEADER, NEXT_AT, NIL, QUARANTINED, SIZE_AT, SIZE_MASK, USED};
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 use super::validate::Owned;
@@ -144,11 +142,11 @@ impl<S: PageSource> Heap<S> {
     pub(super) fn cached_entry(&self, off: u32, size: u32) -> Result<u32, HeapError> {
         // Cache heads and links are checked with `link_ok` before they are stored.
         // SAFETY: a minimum block lies at `off` inside the heap.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
         // SAFETY: as above.
         let next = unsafe { self.rd(off + NEXT_AT) };
-        let what = if magic != MAGIC {
-            Corruption::BadMagic { found: magic }
+        let what = if check != self.check_word(off) {
+            self.bad_check(off, check)
         } else if word & (USED | CACHED | QUARANTINED) != USED | CACHED || word & SIZE_MASK != size
         {
             Corruption::BadSize { size: word }

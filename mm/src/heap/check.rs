@@ -216,7 +216,7 @@ impl<S: PageSource> Heap<S> {
                         return Err(bad(Corruption::BadLink { link: off }));
                     }
                     // SAFETY: `link_ok` checked a minimum block lies at `off`.
-                    let (magic, word, prev, next) = unsafe {
+                    let (check, word, prev, next) = unsafe {
                         (
                             self.rd(off),
                             self.rd(off + SIZE_AT),
@@ -227,8 +227,8 @@ impl<S: PageSource> Heap<S> {
                     if off == self.top && off != self.mapped {
                         return Err(bad(Corruption::Top { why: "it is on a free list" }));
                     }
-                    if magic != super::block::MAGIC {
-                        return Err(bad(Corruption::BadMagic { found: magic }));
+                    if check != self.check_word(off) {
+                        return Err(bad(self.bad_check(off, check)));
                     }
                     if word & USED != 0 {
                         return Err(bad(Corruption::ListEntryUsed));

@@ -8,7 +8,7 @@
 use core::fmt;
 use core::ptr;
 
-use super::block::{MAX_REGION, NIL, PAGE};
+use super::block::{CHECK_LOW, MAX_REGION, NIL, PAGE, check_key};
 use super::cache::Cache;
 use super::lists::FreeLists;
 use super::source::PageSource;
@@ -28,6 +28,9 @@ pub struct Heap<S: PageSource> {
     /// Usable length of the region in bytes: a power of two (0 until the
     /// first mapping).
     pub(super) limit: u32,
+    /// The key of every header's check word (`block::check_word`), from
+    /// the page source's per-boot secret when the region is first used.
+    pub(super) key: u32,
     /// `limit - 1` without the low two bits: masking a link offset with it
     /// keeps a write through a corrupted link inside the region.
     pub(super) link_mask: u32,
@@ -88,6 +91,7 @@ impl<S: PageSource> Heap<S> {
             source,
             base: ptr::null_mut(),
             limit: 0,
+            key: CHECK_LOW,
             link_mask: 0,
             mapped: 0,
             top: 0,
@@ -134,6 +138,7 @@ impl<S: PageSource> Heap<S> {
     pub(super) fn init_region(&mut self) {
         if self.base.is_null() {
             let region = self.source.region();
+            self.key = check_key(self.source.boot_secret());
             self.base = region.base.as_ptr();
             // A power of two, so that a mask keeps any offset inside the region.
             let len = region.len.min(MAX_REGION as usize) as u32;

@@ -9,7 +9,7 @@
 
 use core::fmt;
 
-use super::block::{CANARY, MAGIC, POISON};
+use super::block::{CANARY, POISON};
 
 /// Why a heap operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,8 +55,9 @@ pub enum HeapError {
 /// What exactly is wrong with corrupted heap metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Corruption {
-    /// A header does not start with the magic.
-    BadMagic { found: u32 },
+    /// A header does not start with the check word of its address: it is
+    /// not a block header, or it was overwritten.
+    BadCheckWord { found: u32, expected: u32 },
     /// A size is not a multiple of 8, below 16, or runs past the heap top.
     BadSize { size: u32 },
     /// A free block's footer does not repeat its size.
@@ -137,9 +138,10 @@ impl fmt::Display for Corruption {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Corruption::*;
         match *self {
-            BadMagic { found } => {
-                write!(f, "header magic is {found:#010x}, expected {MAGIC:#010x}")
-            }
+            BadCheckWord { found, expected } => write!(
+                f,
+                "header check word is {found:#010x}, expected {expected:#010x} for a header at this address"
+            ),
             BadSize { size } => write!(
                 f,
                 "block size {size:#x} is not a multiple of 8 of at least 16 inside the heap"

@@ -127,7 +127,7 @@ impl<S: PageSource> Heap<S> {
                 self.erase(end);
             }
             self.poison_freed(block, lo, hi);
-            // The magic at `lo` is there: the block's own or the previous
+            // The check word at `lo` is there: the block's own or the previous
             // block's, both validated.
             self.wr(lo + SIZE_AT, size);
             if size > MIN_BLOCK {
@@ -143,7 +143,7 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Makes the header at `off`, now inside a bigger block, no header: a
-    /// stale magic must never pass for a live block.
+    /// stale check word must never pass for a live block.
     ///
     /// # Safety
     ///

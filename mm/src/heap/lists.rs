@@ -20,7 +20,7 @@
 //! followed.
 
 use super::Heap;
-use super::block::{DEBUG, MAGIC, NEXT_AT, NIL, PREV_AT, SIZE_AT, SIZE_MASK, USED};
+use super::block::{DEBUG, NEXT_AT, NIL, PREV_AT, SIZE_AT, SIZE_MASK, USED};
 use super::class::{self, Class, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
@@ -161,7 +161,7 @@ impl<S: PageSource> Heap<S> {
     /// heap that point back at it. Release mode trusts the links of a block
     /// whose header checked out (writes through them are masked into the
     /// region, see `wr_link`) and leaves the rest to `check`: the fast path
-    /// keeps to the magic and state checks.
+    /// keeps to the check word and state checks.
     ///
     /// # Safety
     ///
@@ -237,10 +237,14 @@ impl<S: PageSource> Heap<S> {
         let off = self.lists.head_at(i);
         // SAFETY: heads are only ever set to blocks inside the heap or to
         // links that passed `link_ok`, and this list is non-empty.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
         let size = word & SIZE_MASK;
-        if magic != MAGIC || word & USED != 0 || !self.size_ok(off, size) || size < need {
-            return Err(self.drop_corrupt_list(i, off, magic, word));
+        if check != self.check_word(off)
+            || word & USED != 0
+            || !self.size_ok(off, size)
+            || size < need
+        {
+            return Err(self.drop_corrupt_list(i, off, check, word));
         }
         // The next block becomes the head: its link must be sound, and this
         // block must say it is the head of this list.
@@ -271,12 +275,12 @@ impl<S: PageSource> Heap<S> {
         &mut self,
         i: usize,
         off: u32,
-        magic: u32,
+        check: u32,
         word: u32,
     ) -> HeapError {
         self.lists.drop_list(i);
-        let what = if magic != MAGIC {
-            Corruption::BadMagic { found: magic }
+        let what = if check != self.check_word(off) {
+            self.bad_check(off, check)
         } else if word & USED != 0 {
             Corruption::ListEntryUsed
         } else {

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!   0                                     top                     mapped
-//!   [used][free][used] ........... [used][ MAGIC | size  (free)   ]|
+//!   [used][free][used] ........... [used][ check | size  (free)   ]|
 //!                                        ^ malloc carves here when no listed block fits or
 //!                                          this fits tighter, and maps pages when too small
 //!                                        ^ a free of the block just below merges into it
@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Invariants (`check` verifies them): `top..mapped` is empty or at least
-//! 16 bytes; if not empty it starts with a header `MAGIC`, `size` (no flag
+//! 16 bytes; if not empty it starts with a header: its check word, `size` (no flag
 //! bits: free, and its predecessor is used) and has no links and no footer;
 //! no list holds it; no other free block ends at `mapped`. Its position
 //! comes from the `Heap`, never from heap memory, but its header is still
@@ -22,7 +22,7 @@
 //! reported like any other corrupted header.
 
 use super::Heap;
-use super::block::{DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, QUARANTINED, SIZE_AT, USED};
+use super::block::{DEBUG, HEADER, MIN_BLOCK, PAGE, QUARANTINED, SIZE_AT, USED};
 use super::error::{Corruption, HeapError};
 use super::grow::TRIM_SLACK;
 use super::source::PageSource;
@@ -55,14 +55,18 @@ impl<S: PageSource> Heap<S> {
             return Ok(());
         }
         // SAFETY: a non-empty top chunk is at least 16 bytes inside the heap.
-        let (magic, word) = unsafe { (self.rd(top), self.rd(top + SIZE_AT)) };
-        if magic == MAGIC && word == size { Ok(()) } else { Err(self.bad_top(magic)) }
+        let (check, word) = unsafe { (self.rd(top), self.rd(top + SIZE_AT)) };
+        if check == self.check_word(top) && word == size {
+            Ok(())
+        } else {
+            Err(self.bad_top(check))
+        }
     }
 
     #[cold]
-    fn bad_top(&self, magic: u32) -> HeapError {
-        let what = if magic != MAGIC {
-            Corruption::BadMagic { found: magic }
+    fn bad_top(&self, check: u32) -> HeapError {
+        let what = if check != self.check_word(self.top) {
+            self.bad_check(self.top, check)
         } else {
             Corruption::Top { why: "its size word does not match the heap's top" }
         };
@@ -81,7 +85,7 @@ impl<S: PageSource> Heap<S> {
         if lo != self.mapped {
             // SAFETY: by the caller, a header fits at `lo` in free memory.
             unsafe {
-                self.wr(lo, MAGIC);
+                self.wr(lo, self.check_word(lo));
                 self.wr(lo + SIZE_AT, self.mapped - lo);
             }
             // A merged free block's links lie there.

@@ -2,15 +2,15 @@
 //! payload of a used block of this heap, and can its neighbours be merged?
 //!
 //! The fast path checks only what it must: the pointer's range and
-//! alignment, the block's magic and state, and its size against the heap
+//! alignment, the block's check word and state, and its size against the heap
 //! top (so the neighbour's header is inside the heap). A neighbour is
-//! merged only after its own magic, state and size (and, for the previous
+//! merged only after its own check word, state and size (and, for the previous
 //! block, its footer) check out. Anything else is classified precisely by
 //! walking the heap, on the error path only (`walk`).
 
 use super::Heap;
 use super::block::{
-    CACHED, HEADER, MAGIC, MIN_BLOCK, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED,
+    CACHED, HEADER, MIN_BLOCK, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED,
 };
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
@@ -49,8 +49,8 @@ impl<S: PageSource> Heap<S> {
         }
         let off = rel - HEADER;
         // SAFETY: `off + 8 <= rel < mapped` and `off` is 8-aligned.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
-        if magic != MAGIC {
+        let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        if check != self.check_word(off) {
             return Err(self.classify(rel));
         }
         if word & (USED | CACHED | QUARANTINED) != USED {
@@ -93,13 +93,14 @@ impl<S: PageSource> Heap<S> {
         }
         // SAFETY: `next` is the end of a validated block below the top, so a
         // header lies there: blocks tile the heap and the smallest is 16 bytes.
-        let (magic, word) = unsafe { (self.rd(next), self.rd(next + SIZE_AT)) };
+        let (check, word) = unsafe { (self.rd(next), self.rd(next + SIZE_AT)) };
         let corrupt = |what| Err(HeapError::Corrupted { addr: self.addr(next), what });
-        if word & USED != 0 && magic == MAGIC {
+        let check_ok = check == self.check_word(next);
+        if word & USED != 0 && check_ok {
             return Ok(None);
         }
-        if magic != MAGIC {
-            return corrupt(Corruption::BadMagic { found: magic });
+        if !check_ok {
+            return corrupt(self.bad_check(next, check));
         }
         let size = word & SIZE_MASK;
         if !self.size_ok(next, size) {
@@ -132,9 +133,9 @@ impl<S: PageSource> Heap<S> {
         }
         let prev = off - size;
         // SAFETY: `prev + 16 <= off`: a whole minimum block lies at `prev`.
-        let (magic, word) = unsafe { (self.rd(prev), self.rd(prev + SIZE_AT)) };
-        if magic != MAGIC {
-            return corrupt(prev, Corruption::BadMagic { found: magic });
+        let (check, word) = unsafe { (self.rd(prev), self.rd(prev + SIZE_AT)) };
+        if check != self.check_word(prev) {
+            return corrupt(prev, self.bad_check(prev, check));
         }
         if word & USED != 0 || word & SIZE_MASK != size {
             let what = Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK };

@@ -2,7 +2,7 @@
 //! address, and a rejected call writes nothing.
 
 use super::{TestOps, assert_sound, heap};
-use crate::heap::block::{DEBUG, MAGIC};
+use crate::heap::block::{DEBUG, check_word};
 use crate::heap::{ArenaSource, Corruption, Heap, HeapError};
 
 /// The bytes of the mapped heap, to show a rejected call wrote nothing.
@@ -134,14 +134,16 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
     let b = h.malloc(100).unwrap().as_ptr();
     let c = h.malloc(100).unwrap().as_ptr();
     let header = b.wrapping_sub(8);
-    // SAFETY: deliberate corruption of `b`'s magic, inside the arena the test owns.
+    let expected = h.check_word((addr(header) - h.base as usize) as u32);
+    // SAFETY: deliberate corruption of `b`'s check word, inside the arena the test owns.
     unsafe { header.cast::<u32>().write(0x4141_4141) };
     let corrupted = HeapError::Corrupted {
         addr: addr(header),
-        what: Corruption::BadMagic { found: 0x4141_4141 },
+        what: Corruption::BadCheckWord { found: 0x4141_4141, expected },
     };
     let msg = rejected(&mut h, b, corrupted);
-    assert!(msg.contains("magic is 0x41414141, expected 0xcafebabe"), "{msg}");
+    let words = format!("check word is 0x41414141, expected {expected:#010x} for a header at this");
+    assert!(msg.contains(&words), "{msg}");
     // Its neighbour before it is not merged into it: that free is refused too.
     rejected(&mut h, a, corrupted);
     assert_eq!(h.check(), Err(corrupted));
@@ -177,7 +179,13 @@ fn a_corrupted_free_list_head_is_quarantined_not_followed() {
     let err = h.malloc(100).unwrap_err();
     assert_eq!(
         err,
-        HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadMagic { found: 0 } }
+        HeapError::Corrupted {
+            addr: addr(a) - 8,
+            what: Corruption::BadCheckWord {
+                found: 0,
+                expected: h.check_word((addr(a) - 8 - h.base as usize) as u32)
+            }
+        }
     );
     // The next request of that size is served elsewhere.
     let p = h.malloc(100).unwrap().as_ptr();
@@ -202,11 +210,20 @@ fn a_garbage_free_list_link_is_not_followed() {
 }
 
 #[test]
-fn the_magic_is_what_the_header_starts_with() {
+fn a_header_starts_with_the_check_word_of_its_address_and_the_boot() {
     let mut h = heap();
     let a = h.malloc(1).unwrap().as_ptr();
-    // SAFETY: the 8-byte header right before a live payload.
-    assert_eq!(unsafe { a.wrapping_sub(8).cast::<u32>().read() }, MAGIC);
+    let b = h.malloc(1).unwrap().as_ptr();
+    let mut other = heap();
+    let c = other.malloc(1).unwrap().as_ptr();
+    // SAFETY: the 8-byte headers right before live payloads.
+    let words = unsafe { [a, b, c].map(|p| p.wrapping_sub(8).cast::<u32>().read()) };
+    let off = |h: &Heap<ArenaSource>, p: *mut u8| (p as usize - 8 - h.base as usize) as u32;
+    assert_eq!(words[0], check_word(off(&h, a), h.key));
+    assert_eq!(words[1], check_word(off(&h, b), h.key));
+    assert_ne!(words[0], words[1], "headers at different addresses differ");
+    assert_eq!(off(&h, a), off(&other, c));
+    assert_ne!(words[0], words[2], "another heap (another boot) has another key");
 }
 
 #[test]

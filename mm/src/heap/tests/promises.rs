@@ -1,11 +1,12 @@
 //! Promises the heap's documentation makes, each kept in a case that once
 //! broke it: `realloc` out of memory after the small-block cache merged
-//! back, and `largest_free` with a fitting block behind its list's head.
+//! back, `largest_free` with a fitting block behind its list's head, and an
+//! interior pointer whose payload holds something that looks like a header.
 
 use super::{TestOps, assert_sound, fill, heap, verify};
 use crate::heap::block::DEBUG_TRAILER;
 use crate::heap::cache::CAP;
-use crate::heap::{ArenaSource, Heap};
+use crate::heap::{ArenaSource, Heap, HeapError};
 
 /// The request that takes a block of exactly `block` bytes.
 fn req_for(block: usize) -> usize {
@@ -82,4 +83,38 @@ fn a_fitting_block_behind_its_lists_head_is_used() {
         assert_eq!(h.stats().mapped_bytes, stats.mapped_bytes, "no page was mapped");
         assert_sound(&h);
     }
+}
+
+/// Bytes that look like a block header, written into a live block's
+/// payload (the old constant magic and a plausible size word, or a copy
+/// of a real header): a pointer just past them is still an interior
+/// pointer, never a block to free.
+#[test]
+fn a_header_look_alike_in_a_payload_does_not_pass_for_a_block() {
+    let mut h = heap();
+    let _first = h.malloc(40).unwrap();
+    let a = h.malloc(400).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    // SAFETY: the header right before `a`'s payload, in the mapped heap.
+    let real = unsafe { a.sub(8).cast::<[u32; 2]>().read() };
+    let look_alikes = [[0xCAFE_BABE, 120 | 1], [0xCAFE_BABE, 128 | 1 | 2], real];
+    for (i, words) in look_alikes.into_iter().enumerate() {
+        let at = 64 + 32 * i;
+        // SAFETY: 8 bytes inside `a`'s 400-byte payload, 8-aligned.
+        unsafe { a.add(at).cast::<[u32; 2]>().write(words) };
+        let inner = a.wrapping_add(at + 8);
+        let offset = (at + 8) as isize;
+        let expected = HeapError::Interior { addr: inner as usize, block: a as usize, offset };
+        assert_eq!(h.test_free(inner), Err(expected), "look-alike {words:x?}");
+        assert_eq!(h.test_realloc(inner, 10), Err(expected));
+    }
+    // Nothing inside `a` is ever handed out.
+    for _ in 0..50 {
+        let p = h.malloc(120).unwrap().as_ptr() as usize;
+        assert!(
+            p + 120 <= a as usize - 8 || p >= a as usize + 400,
+            "handed out inside a live block"
+        );
+    }
+    assert_sound(&h);
 }

@@ -3,7 +3,7 @@
 //! notices when it is not what the heap says.
 
 use super::{TestOps, assert_sound, block_of, heap};
-use crate::heap::{Corruption, HeapError, MAGIC};
+use crate::heap::{Corruption, HeapError};
 
 /// The top chunk's header word at `off` bytes from the heap's base.
 fn word_at(h: &crate::heap::Heap<crate::heap::ArenaSource>, off: u32) -> *mut u32 {
@@ -22,7 +22,7 @@ fn allocations_carve_the_top_chunk_in_order() {
     // The top chunk is no free-list block: the lists are empty.
     assert!(h.lists.highest().is_none());
     // SAFETY: the top chunk's header, in the mapped heap.
-    assert_eq!(unsafe { word_at(&h, h.top).read() }, MAGIC);
+    assert_eq!(unsafe { word_at(&h, h.top).read() }, h.check_word(h.top));
     assert_sound(&h);
 }
 
@@ -80,7 +80,7 @@ fn a_corrupted_top_header_is_reported_and_never_merged_or_handed_out() {
     unsafe { hdr.write(0x4141_4141) };
     let bad = HeapError::Corrupted {
         addr: hdr as usize,
-        what: Corruption::BadMagic { found: 0x4141_4141 },
+        what: Corruption::BadCheckWord { found: 0x4141_4141, expected: h.check_word(top) },
     };
     assert_eq!(h.check(), Err(bad));
     assert_eq!(h.test_free(a), Err(bad), "never merged");

@@ -124,7 +124,9 @@ pub fn heap() -> IrqMutexGuard<'static, Heap<KernelPages>> {
 
 /// Allocates `size` bytes, 8-byte aligned; null if memory is exhausted (or
 /// `size` is impossibly large). `kmalloc(0)` returns a unique pointer that
-/// can be freed, like `kmalloc(1)`.
+/// can be freed, like `kmalloc(1)`. To learn why an allocation failed
+/// (heap address space or frames used up, or a request larger than the
+/// heap), call `heap().malloc(size)`, which returns the `HeapError`.
 pub fn kmalloc(size: usize) -> *mut u8 {
     HEAP.lock().malloc(size).map_or(ptr::null_mut(), NonNull::as_ptr)
 }
@@ -221,24 +223,26 @@ const MIN_ALIGN: usize = 8;
 // heap checks what comes back before touching it.
 unsafe impl GlobalAlloc for KernelAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.align() <= MIN_ALIGN {
-            kmalloc(layout.size())
+        let result = if layout.align() <= MIN_ALIGN {
+            HEAP.lock().malloc(layout.size())
         } else {
-            kmalloc_aligned(layout.size(), layout.align())
-        }
+            HEAP.lock().malloc_aligned(layout.size(), layout.align())
+        };
+        or_null(result, layout)
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.align() <= MIN_ALIGN {
-            kcalloc(1, layout.size())
+        let result = if layout.align() <= MIN_ALIGN {
+            HEAP.lock().calloc(1, layout.size())
         } else {
-            let p = kmalloc_aligned(layout.size(), layout.align());
-            if !p.is_null() {
+            let result = HEAP.lock().malloc_aligned(layout.size(), layout.align());
+            if let Ok(p) = result {
                 // SAFETY: `p` has `layout.size()` writable bytes.
-                unsafe { ptr::write_bytes(p, 0, layout.size()) };
+                unsafe { ptr::write_bytes(p.as_ptr(), 0, layout.size()) };
             }
-            p
-        }
+            result
+        };
+        or_null(result, layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
@@ -251,13 +255,32 @@ unsafe impl GlobalAlloc for KernelAllocator {
         let result =
             unsafe { HEAP.lock().realloc_aligned(ptr, new_size, layout.align().max(MIN_ALIGN)) };
         match result {
-            Ok(p) => p.as_ptr(),
-            Err(
-                HeapError::OutOfMemory { .. }
-                | HeapError::TooLarge { .. }
-                | HeapError::BadAlignment { .. },
-            ) => ptr::null_mut(),
+            Err(e @ (HeapError::OutOfMemory { .. } | HeapError::TooLarge { .. })) => {
+                log::warn!("heap: growing {ptr:p} to {new_size} bytes failed: {e}");
+                ptr::null_mut()
+            }
+            Err(HeapError::BadAlignment { .. }) => ptr::null_mut(),
             Err(e) => corruption("realloc", ptr, e),
+            Ok(p) => p.as_ptr(),
+        }
+    }
+}
+
+/// The pointer of a `GlobalAlloc` allocation, or null, after saying why:
+/// `Box`, `Vec` and the rest get only the null (and most then stop the
+/// kernel with "memory allocation of N bytes failed"), so the reason the
+/// heap gave (address space or frames used up, or a request larger than
+/// the heap) is logged here, after the heap's lock is released.
+fn or_null(result: Result<NonNull<u8>, HeapError>, layout: Layout) -> *mut u8 {
+    match result {
+        Ok(p) => p.as_ptr(),
+        Err(e) => {
+            log::warn!(
+                "heap: allocation of {} bytes (align {}) failed: {e}",
+                layout.size(),
+                layout.align()
+            );
+            ptr::null_mut()
         }
     }
 }

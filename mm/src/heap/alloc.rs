@@ -26,8 +26,9 @@ impl<S: PageSource> Heap<S> {
     /// freed. Constant time, unless nothing fits: then the small-block cache
     /// is merged back (linear in the cached blocks, at most 4096) and, if
     /// still nothing fits, the heap grows by one `map` call. Errors:
-    /// `TooLarge` if no heap could ever hold `size` bytes, `OutOfMemory` if
-    /// the region is full or the page source refuses (the heap unchanged),
+    /// `TooLarge` if `size` bytes could never fit the region, `OutOfMemory`
+    /// if the region is full or the page source has no frames or refuses
+    /// (the heap unchanged; its `cause` says which),
     /// `Corrupted`/`UseAfterFree` if the free block chosen is damaged (it is
     /// then taken out of circulation). Never panics. Always inlined into its
     /// caller, like [`free`](Self::free).

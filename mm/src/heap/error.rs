@@ -10,19 +10,21 @@
 use core::fmt;
 
 use super::block::{CANARY, POISON};
+use super::source::MapError;
 
 /// Why a heap operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapError {
     /// `size` bytes can never be allocated: adding the header and rounding
-    /// overflows, or the block would be larger than the region.
+    /// overflows, or the block would be larger than the whole region.
     TooLarge { size: usize },
     /// `calloc(count, size)`: `count * size` overflows.
     CallocOverflow { count: usize, size: usize },
     /// The alignment is not a power of two or is above 4096.
     BadAlignment { align: usize },
-    /// The page source refused more pages, or the region is full.
-    OutOfMemory { size: usize },
+    /// No free block fits `size` bytes and the heap cannot grow: `cause`
+    /// says whether the region's address space or the frames ran out.
+    OutOfMemory { size: usize, cause: Exhausted },
     /// The pointer is not inside the heap's region at all.
     OutsideHeap { addr: usize },
     /// The pointer is inside the heap's region but at or above its mapped
@@ -50,6 +52,29 @@ pub enum HeapError {
     /// Debug mode: free memory of the block at `block` was written after it
     /// was freed; the poison byte at `at` is `found`.
     UseAfterFree { block: usize, at: usize, found: u8 },
+}
+
+/// What ran out when the heap could not grow for an allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exhausted {
+    /// The region has no room left above the heap's top for the pages the
+    /// request lacks (in the kernel: 256 MiB of heap address space in use,
+    /// or too fragmented to hold the request).
+    AddressSpace,
+    /// The page source has no free frame left for those pages (or for a
+    /// page table to map them).
+    Frames,
+    /// The page source refused to map them for another reason.
+    Refused,
+}
+
+impl From<MapError> for Exhausted {
+    fn from(e: MapError) -> Self {
+        match e {
+            MapError::OutOfFrames => Exhausted::Frames,
+            MapError::Refused => Exhausted::Refused,
+        }
+    }
 }
 
 /// What exactly is wrong with corrupted heap metadata.
@@ -96,7 +121,9 @@ impl fmt::Display for HeapError {
             BadAlignment { align } => {
                 write!(f, "alignment {align} is not a power of two up to 4096")
             }
-            OutOfMemory { size } => write!(f, "out of memory allocating {size} bytes"),
+            OutOfMemory { size, cause } => {
+                write!(f, "out of memory allocating {size} bytes: {cause}")
+            }
             OutsideHeap { addr } => write!(f, "{addr:#x} is not inside the heap"),
             AboveTop { addr, top } => write!(
                 f,
@@ -131,6 +158,16 @@ impl fmt::Display for HeapError {
                 "use after free: byte {at:#x} of the free block at {block:#x} is {found:#04x}, poison {POISON:#04x} expected"
             ),
         }
+    }
+}
+
+impl fmt::Display for Exhausted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Exhausted::AddressSpace => "the heap's address space is used up",
+            Exhausted::Frames => "no free frame left for the pages it needs",
+            Exhausted::Refused => "the page source refused to map the pages it needs",
+        })
     }
 }
 

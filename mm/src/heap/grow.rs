@@ -19,7 +19,7 @@
 use super::Heap;
 use super::block::PAGE;
 use super::cache::Cache;
-use super::error::HeapError;
+use super::error::{Exhausted, HeapError};
 use super::lists::FreeLists;
 use super::source::PageSource;
 use super::top::trim_cut;
@@ -31,16 +31,17 @@ pub(super) const TRIM_SLACK: u32 = 0;
 
 impl<S: PageSource> Heap<S> {
     /// Maps `bytes` (a multiple of 4 KiB) more at the top. Changes nothing
-    /// on failure.
+    /// on failure: `OutOfMemory` says whether the region or the page source
+    /// had nothing left.
     pub(super) fn extend(&mut self, bytes: u32, req: usize) -> Result<(), HeapError> {
         self.init_region();
         if bytes > self.limit - self.mapped {
-            return Err(HeapError::OutOfMemory { size: req });
+            return Err(HeapError::OutOfMemory { size: req, cause: Exhausted::AddressSpace });
         }
         let pages = (bytes / PAGE) as usize;
         self.source
             .map(self.mapped as usize, pages)
-            .map_err(|_| HeapError::OutOfMemory { size: req })?;
+            .map_err(|e| HeapError::OutOfMemory { size: req, cause: e.into() })?;
         let old_top = self.mapped;
         self.mapped += bytes;
         self.peak_mapped = self.peak_mapped.max(self.mapped);

@@ -45,7 +45,7 @@ mod tests;
 
 pub use self::core::{Heap, HeapStats};
 pub use block::{MAX_ALIGN, MIN_BLOCK};
-pub use error::{Corruption, HeapError};
+pub use error::{Corruption, Exhausted, HeapError};
 pub use source::{HeapRegion, MapError, PageSource};
 
 #[cfg(not(target_os = "none"))]

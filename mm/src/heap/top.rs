@@ -164,9 +164,13 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Maps the pages the top chunk lacks for `need` bytes, all at once.
-    /// `OutOfMemory` (the heap unchanged) if the region is full or the
-    /// source refuses.
+    /// `TooLarge` if `need` exceeds the whole region; `OutOfMemory` (the
+    /// heap unchanged) if the region is full or the source refuses.
     fn grow_top(&mut self, need: u32, req: usize) -> Result<(), HeapError> {
+        self.init_region();
+        if need > self.limit {
+            return Err(HeapError::TooLarge { size: req });
+        }
         self.top_ok()?;
         let bytes = (need - self.top_size()).next_multiple_of(PAGE);
         self.extend(bytes, req)?;

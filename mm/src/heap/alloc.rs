@@ -13,7 +13,7 @@ use core::ptr::NonNull;
 
 use super::Heap;
 use super::block::{
-    self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED,
+    self, DEBUG, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED,
 };
 use super::cache::CACHE_MAX;
 use super::class;
@@ -232,6 +232,10 @@ impl<S: PageSource> Heap<S> {
         } else {
             // SAFETY: the header after the block is valid or is the top.
             unsafe { self.set_prev_bits(off + size, 0) };
+            if DEBUG && off + size == self.mapped {
+                // All of a detached top chunk goes: nothing fresh is left.
+                self.fresh = self.mapped;
+            }
             size
         };
         // SAFETY: the header at `off` is this block's.
@@ -270,6 +274,11 @@ impl<S: PageSource> Heap<S> {
     /// As for `write_free`.
     #[inline(always)]
     pub(super) unsafe fn place_free(&mut self, off: u32, size: u32) {
+        if DEBUG && off + size > self.fresh {
+            // Cut from the top chunk's fresh part, which holds no poison yet.
+            let from = self.fresh.max(off + MIN_BLOCK);
+            self.poison(from, (off + size).saturating_sub(from + 4));
+        }
         // SAFETY: the range is the caller's free memory inside the heap.
         unsafe {
             self.wr(off, self.check_word(off));

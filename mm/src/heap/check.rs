@@ -82,6 +82,10 @@ impl<S: PageSource> Heap<S> {
         if self.top > self.mapped || !self.top.is_multiple_of(8) {
             return top_error("its offset is not inside the heap");
         }
+        let fresh_from = if self.top == self.mapped { self.mapped } else { self.top + MIN_BLOCK };
+        if DEBUG && !(fresh_from..=self.mapped).contains(&self.fresh) {
+            return top_error("its never-used part starts inside its header or above the heap");
+        }
         let mut tally = Tally::default();
         let mut prev_free: Option<u32> = None;
         let mut met_top = false;
@@ -125,7 +129,7 @@ impl<S: PageSource> Heap<S> {
                     return top_error("it does not end at the heap's top");
                 }
                 if DEBUG {
-                    self.check_free_interior(off, off + HEADER, off + size)?;
+                    self.check_free_interior(off, off + HEADER, (off + size).min(self.fresh))?;
                 }
                 met_top = true;
                 prev_free = Some(size);

@@ -39,6 +39,10 @@ pub struct Heap<S: PageSource> {
     /// Start of the top chunk, the free block `top..mapped` that no list
     /// holds (`top == mapped`: no top chunk). See `top.rs`.
     pub(super) top: u32,
+    /// Debug mode: the top chunk's bytes from here to `mapped` have not
+    /// been handed out since they were mapped, so they hold no poison and
+    /// are not checked for it (at least `top + 16`, or `mapped`).
+    pub(super) fresh: u32,
     pub(super) lists: FreeLists,
     pub(super) cache: Cache,
     /// Bytes in used blocks, headers included (quarantined blocks excluded).
@@ -95,6 +99,7 @@ impl<S: PageSource> Heap<S> {
             link_mask: 0,
             mapped: 0,
             top: 0,
+            fresh: 0,
             lists: FreeLists::new(),
             cache: Cache::new(),
             used_bytes: 0,

@@ -118,8 +118,9 @@ impl<S: PageSource> Heap<S> {
                 if end != hi {
                     self.erase(end);
                 }
-                self.poison_freed(block, lo, hi);
+                // Pages given back need no poison: trim first.
                 self.set_top(lo);
+                self.poison_freed(block, lo, hi);
                 return;
             }
             if next.is_some() {

@@ -42,11 +42,10 @@ impl<S: PageSource> Heap<S> {
         self.source
             .map(self.mapped as usize, pages)
             .map_err(|e| HeapError::OutOfMemory { size: req, cause: e.into() })?;
-        let old_top = self.mapped;
         self.mapped += bytes;
         self.peak_mapped = self.peak_mapped.max(self.mapped);
         self.pages_grown += pages as u64;
-        self.poison(old_top, bytes);
+        // The new pages are fresh (above `fresh`): nothing to poison.
         Ok(())
     }
 
@@ -69,6 +68,7 @@ impl<S: PageSource> Heap<S> {
         self.pages_returned += pages as u64;
         self.mapped = 0;
         self.top = 0;
+        self.fresh = 0;
         self.used_bytes = 0;
         self.lists = FreeLists::new();
         self.cache = Cache::new();

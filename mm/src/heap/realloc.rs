@@ -198,6 +198,8 @@ impl<S: PageSource> Heap<S> {
                     self.erase(end);
                 }
                 self.top = self.mapped;
+                // Poisoned below up to the top, fresh part included.
+                self.fresh = self.mapped;
             } else {
                 self.absorb_next(end, next);
             }

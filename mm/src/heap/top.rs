@@ -91,6 +91,9 @@ impl<S: PageSource> Heap<S> {
             // A merged free block's links lie there.
             self.poison(lo + HEADER, MIN_BLOCK - HEADER);
         }
+        if DEBUG {
+            self.fresh = self.fresh.max((lo + MIN_BLOCK).min(self.mapped));
+        }
     }
 
     /// As [`place_top`](Self::place_top), after giving back the whole free
@@ -181,19 +184,22 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Debug mode: the bytes `from..to` of the top chunk about to be handed
-    /// out are still poison; if not, the top chunk is quarantined.
+    /// out are still poison (up to `fresh`: the bytes above it were never
+    /// handed out since they were mapped); if not, the top chunk is
+    /// quarantined.
     #[inline(always)]
     pub(super) fn check_top_taken(&mut self, from: u32, to: u32) -> Result<(), HeapError> {
         if !DEBUG {
             return Ok(());
         }
         let top = self.top;
-        self.check_free_interior(top, from, to.min(self.mapped)).inspect_err(|_| {
+        self.check_free_interior(top, from, to.min(self.fresh)).inspect_err(|_| {
             let size = self.top_size();
             // SAFETY: the top chunk's header was validated; it leaves
             // circulation as a used block, and its predecessor is used.
             unsafe { self.wr(top + SIZE_AT, size | USED | QUARANTINED) };
             self.top = self.mapped;
+            self.fresh = self.mapped;
             self.quarantined += 1;
             self.quarantined_bytes += size;
         })
@@ -207,6 +213,7 @@ impl<S: PageSource> Heap<S> {
         // no allocation (callers unmap free memory only).
         unsafe { self.source.unmap(cut as usize, pages) };
         self.mapped = cut;
+        self.fresh = self.fresh.min(cut);
         self.pages_returned += pages as u64;
     }
 }

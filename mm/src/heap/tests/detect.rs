@@ -268,3 +268,48 @@ fn a_write_after_free_is_caught_by_the_poison() {
     assert_eq!(h.test_free(a), Err(HeapError::Quarantined { addr: addr(a) }));
     assert_sound(&h);
 }
+
+#[test]
+fn a_write_after_free_is_found_at_every_offset() {
+    if !DEBUG {
+        return;
+    }
+    let mut h = heap();
+    let a = h.malloc(4000).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    h.test_free(a).unwrap();
+    // Past the links, the free block is poison up to its footer; the check
+    // goes a word (or four) at a time, so try both ends of every word.
+    let footer = crate::heap::tests::block_of(4000) - 8 - 4;
+    for at in (8..footer).filter(|i| i % 8 < 2 || i % 32 > 29 || *i + 3 > footer) {
+        // SAFETY: deliberate use after free, inside the arena the test owns.
+        unsafe { a.add(at).write(0x42) };
+        let uaf = HeapError::UseAfterFree { block: addr(a), at: addr(a) + at, found: 0x42 };
+        assert_eq!(h.check(), Err(uaf));
+        // SAFETY: restoring the poison written over above.
+        unsafe { a.add(at).write(crate::heap::block::POISON) };
+    }
+    assert_sound(&h);
+}
+
+#[test]
+fn an_overflow_is_found_after_every_request_size() {
+    if !DEBUG {
+        return;
+    }
+    let mut h = heap();
+    for size in 1..80 {
+        let a = h.malloc(size).unwrap().as_ptr();
+        let end = crate::heap::tests::block_of(size) - 8 - 4;
+        for at in [size, end - 1] {
+            // SAFETY: deliberate overflow into the block's canary bytes.
+            unsafe { a.add(at).write(0) };
+            let overflow = HeapError::Overflow { block: addr(a), size, at: addr(a) + at, found: 0 };
+            assert_eq!(h.check(), Err(overflow), "request of {size}, byte {at}");
+            // SAFETY: restoring the canary written over above.
+            unsafe { a.add(at).write(crate::heap::block::CANARY) };
+        }
+        h.test_free(a).unwrap();
+    }
+    assert_sound(&h);
+}

@@ -136,3 +136,43 @@ fn check_verifies_the_top_chunk() {
     h.top = top;
     assert_sound(&h);
 }
+
+#[test]
+fn a_write_after_free_into_the_top_chunk_is_caught() {
+    if !crate::heap::block::DEBUG {
+        return;
+    }
+    let mut h = heap();
+    let _a = h.malloc(100).unwrap();
+    let b = h.malloc(1000).unwrap().as_ptr();
+    h.test_free(b).unwrap();
+    assert_eq!(h.top as usize, block_of(100), "b went back into the top chunk");
+    // SAFETY: deliberate use after free of `b`, now part of the top chunk.
+    unsafe { b.add(500).write(7) };
+    let uaf = HeapError::UseAfterFree {
+        block: h.base as usize + h.top as usize + 8,
+        at: b as usize + 500,
+        found: 7,
+    };
+    assert_eq!(h.check(), Err(uaf));
+    assert_eq!(h.malloc(1000).map(|_| ()), Err(uaf), "caught when handed out again");
+    assert_eq!(h.stats().quarantined_blocks, 1);
+}
+
+#[test]
+fn memory_never_handed_out_is_not_poisoned() {
+    if !crate::heap::block::DEBUG {
+        return;
+    }
+    // Debug mode fills freed memory, not fresh pages: growing a buffer at
+    // the top writes nothing into the pages it has not reached yet.
+    let mut h = heap();
+    let p = h.malloc(100).unwrap().as_ptr();
+    let p = h.test_realloc(p, 100_000).unwrap().as_ptr();
+    let q = h.test_realloc(p, 200_000).unwrap().as_ptr();
+    assert_eq!(p, q);
+    assert_eq!(h.fresh, h.top + 16, "only the top chunk's header and links were written");
+    // SAFETY: the block's own bytes, past what was ever written.
+    assert_eq!(unsafe { q.add(150_000).read() }, 0, "the arena's fresh pages are zero");
+    assert_sound(&h);
+}

@@ -256,7 +256,7 @@ unsafe impl GlobalAlloc for KernelAllocator {
             unsafe { HEAP.lock().realloc_aligned(ptr, new_size, layout.align().max(MIN_ALIGN)) };
         match result {
             Err(e @ (HeapError::OutOfMemory { .. } | HeapError::TooLarge { .. })) => {
-                log::warn!("heap: growing {ptr:p} to {new_size} bytes failed: {e}");
+                warn(format_args!("growing {ptr:p} to {new_size} bytes failed: {e}"));
                 ptr::null_mut()
             }
             Err(HeapError::BadAlignment { .. }) => ptr::null_mut(),
@@ -275,13 +275,19 @@ fn or_null(result: Result<NonNull<u8>, HeapError>, layout: Layout) -> *mut u8 {
     match result {
         Ok(p) => p.as_ptr(),
         Err(e) => {
-            log::warn!(
-                "heap: allocation of {} bytes (align {}) failed: {e}",
-                layout.size(),
-                layout.align()
-            );
+            let (size, align) = (layout.size(), layout.align());
+            warn(format_args!("allocation of {size} bytes (align {align}) failed: {e}"));
             ptr::null_mut()
         }
+    }
+}
+
+/// Logs a heap failure of the global allocator, unless this very code
+/// path holds the console (something that allocates while printing):
+/// waiting for it would never end, so the line is dropped instead.
+fn warn(what: core::fmt::Arguments<'_>) {
+    if crate::console::CONSOLE.try_lock().is_some() {
+        log::warn!("heap: {what}");
     }
 }
 

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# make test: every host unit test, then the in-kernel self-tests booted
-# headless in QEMU at 4 MiB and at 128 MiB, then the fault images.
+# make test: the static checks (formatting, clippy, rustdoc, plain cargo at
+# the root), the tests of scripts/ensure-deps.sh, every host unit test, then
+# the in-kernel self-tests booted headless in QEMU at 4 MiB and at 128 MiB
+# (BIOS) and under 64-bit and 32-bit UEFI, the fault images, the wrong
+# loader, the GDB session of make debug, and the real-PC checks
+# (scripts/test/pc.sh: make iso's image, the CPU check, make run's report of
+# a triple fault, Bochs).
 #
-# Prints one line per test (`name ... ok` / `name ... FAILED: reason`) and
-# ends with a line `N passed, M failed`; exits non-zero if anything failed,
-# hung, or the machine reset. Logs of every run are kept in build/test/.
+# Says what it is doing before each step (`building the kernel ...`), prints
+# one line per test (`name ... ok` / `name ... FAILED: reason`, with the
+# command to run by hand below a failure) and ends with a line
+# `N passed, M failed`; exits non-zero if anything failed, hung, or the
+# machine reset. Logs of every run are kept in build/test/.
 #
 # Environment: QEMU_TIMEOUT (seconds per boot, default 120), SEED (seed for
 # the randomised in-kernel tests; default: random, printed).
@@ -23,6 +30,24 @@ failed=0
 pass() { printf '%s ... ok\n' "$1"; passed=$((passed + 1)); }
 fail() { printf '%s ... FAILED: %s\n' "$1" "$2"; failed=$((failed + 1)); }
 indent() { sed 's/^/    /'; }
+# What the run does next, so that a long step never looks like a hang.
+step() { printf '%s ...\n' "$*"; }
+# The command that repeats a failed step by hand, below its details.
+by_hand() { printf '    run by hand: %s\n' "$*"; }
+
+. scripts/test/checks.sh
+. scripts/test/ensure-deps.sh
+. scripts/test/firmware.sh
+. scripts/test/pc.sh
+
+step "checking formatting (cargo fmt)"
+check_format
+step "checking clippy and rustdoc on the host crates, and cargo build at the root (first time: a minute or two)"
+check_clippy_host
+check_rustdoc
+check_root_build
+step "checking scripts/ensure-deps.sh on stand-in machines (no apt-get, no rustup, Fedora)"
+test_ensure_deps
 
 # ---------------------------------------------------------------- host tests
 # host_tests LABEL CARGO-TEST-ARGS...: runs `cargo test`, re-prints each of
@@ -30,6 +55,7 @@ indent() { sed 's/^/    /'; }
 host_tests() {
   local label=$1; shift
   local log="$LOGS/host-$label.log"
+  step "running host tests: cargo test $*"
   cargo test "$@" >"$log" 2>&1
   local status=$?
   local lines
@@ -50,6 +76,7 @@ host_tests() {
       fail "host $label: cargo test $*" "did not build or run (exit $status)"
     fi
     tail -n 60 "$log" | indent
+    by_hand "cargo test $*"
   fi
 }
 
@@ -61,13 +88,13 @@ host_tests kernel -p kernel --lib
 build_kernel() { # OUT FEATURES...
   local out=$1; shift
   local log="$LOGS/build-$(basename "$out").log"
-  if cargo build --release -p kernel --target i686-kernel.json \
-      -Zbuild-std=core,compiler_builtins,alloc -Zjson-target-spec "$@" >"$log" 2>&1; then
+  if cargo kernel-build "$@" >"$log" 2>&1; then
     cp target/i686-kernel/release/kernel "$out"
     return 0
   fi
-  fail "build $(basename "$out")" "cargo build failed"
+  fail "build $(basename "$out")" "cargo build failed (log: $log)"
   tail -n 40 "$log" | indent
+  by_hand "RUSTC_BOOTSTRAP=1 cargo kernel-build $*"
   return 1
 }
 
@@ -77,33 +104,57 @@ finish() {
   exit
 }
 
+if [ -e target/i686-kernel/release/kernel ]; then
+  step "building the kernel for i686"
+else
+  step "building the kernel for i686 (first time: a few minutes)"
+fi
 build_kernel build/kernel.elf || finish
-if grub-file --is-x86-multiboot2 build/kernel.elf; then
+# Debian names GRUB's tool grub-file, Fedora grub2-file.
+grub_file=$(command -v grub-file || command -v grub2-file || echo grub-file)
+if "$grub_file" --is-x86-multiboot2 build/kernel.elf; then
   pass "image: build/kernel.elf is a Multiboot2 kernel (grub-file)"
 else
   fail "image: build/kernel.elf is a Multiboot2 kernel (grub-file)" "grub-file rejects it"
 fi
-low=$(readelf -SW build/kernel.elf | awk '$2 ~ /^\./ && $4 ~ /^[0-9a-f]+$/ && $5 != "" && strtonum("0x"$4) != 0 && strtonum("0x"$4) < 0xc0000000 {print $2}')
+# Sections with an address (debug sections have none) must be at or above
+# 0xC0000000. readelf prints 8 hex digits, so comparing them as strings
+# compares the numbers (and needs no gawk); "[ 1]" is made "[1]" first so
+# the fields do not shift.
+low=$(readelf -SW build/kernel.elf | sed 's/\[ *\([0-9]*\)\]/[\1]/' |
+  awk '$1 ~ /^\[[0-9]+\]$/ && length($4) == 8 && $4 ~ /^[0-9a-f]+$/ && $4 != "00000000" && ($4 "") < "c0000000" {print $2 "@" $4}')
 if [ -z "$low" ]; then
   pass "image: every allocated section is linked at 0xC0000000 or above"
 else
   fail "image: every allocated section is linked at 0xC0000000 or above" "below: $low"
 fi
+check_clippy_kernel
+step "building the self-test kernel"
 build_kernel build/kernel-test.elf --features selftest || finish
+check_clippy_kernel --features selftest
 
 # ------------------------------------------------------------------- boots
 # boot NAME MEM CMDLINE [LOADER]: builds an ISO and runs QEMU headless with a
-# timeout; sets $status (QEMU's exit status, 124 on timeout) and $log.
+# timeout; sets $status (QEMU's exit status, 124 on timeout), $log and
+# $again (the command that boots the same image by hand). FIRMWARE picks the
+# machine (scripts/test/firmware.sh: bios, the default, uefi64 or uefi32),
+# KERNEL the ELF (default the self-test kernel), GFXPAYLOAD=text EGA text
+# instead of a framebuffer, QEMU_CPU a CPU model.
 boot() {
   local name=$1 mem=$2 cmdline=$3 loader=${4:-multiboot2}
   local iso="$LOGS/$name.iso"
   log="$LOGS/$name.serial.log"
-  scripts/mkiso.sh build/kernel-test.elf "$iso" "$cmdline" "$loader"
-  timeout --foreground "$QEMU_TIMEOUT" qemu-system-i386 -cdrom "$iso" -m "$mem" \
+  scripts/mkiso.sh "${KERNEL:-build/kernel-test.elf}" "$iso" "$cmdline" "$loader"
+  local machine
+  machine=$(firmware_args "${FIRMWARE:-bios}" "$LOGS/$name")
+  # shellcheck disable=SC2086 # firmware_args gives words
+  timeout --foreground "$QEMU_TIMEOUT" $machine -cdrom "$iso" -m "$mem" ${QEMU_CPU:+-cpu $QEMU_CPU} \
     -display none -no-reboot -monitor none -serial "file:$log" \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$LOGS/$name.qemu.log" 2>&1
   status=$?
   tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+  again="$machine -cdrom $iso -m $mem ${QEMU_CPU:+-cpu $QEMU_CPU }-display none -no-reboot -serial stdio \
+-device isa-debug-exit,iobase=0xf4,iosize=0x04"
 }
 
 # Why a boot ended, in words, from QEMU's exit status.
@@ -118,10 +169,11 @@ explain() {
   esac
 }
 
-# selftest MEM: boots the self-tests and reports each test's line.
+# selftest MEM [TAG]: boots the self-tests and reports each test's line
+# (FIRMWARE and GFXPAYLOAD as for boot).
 selftest() {
-  local mem=$1 tag="[$1]"
-  boot "selftest-$mem" "$mem" "selftest mem=$mem seed=$SEED"
+  local mem=$1 tag="[${2:-$1}]"
+  boot "selftest-${2:-$mem}" "$mem" "selftest mem=$mem seed=$SEED"
   local announced seen=0
   announced=$(sed -n 's/^selftest: running \([0-9]*\) tests$/\1/p' "$log")
   while IFS= read -r line; do
@@ -136,12 +188,19 @@ selftest() {
   else
     fail "$tag boot" "$(explain "$status"); ${seen} of ${announced:-?} results seen (log: $log)"
     tail -n 25 "$log" | indent
+    by_hand "$again"
   fi
 }
 
 echo "in-kernel tests use seed $SEED (SEED=$SEED make test repeats this run)"
-selftest 4M
+step "booting the self-tests at 4 MiB (BIOS, EGA text screen)"
+GFXPAYLOAD=text selftest 4M
+step "booting the self-tests at 128 MiB (BIOS, framebuffer)"
 selftest 128M
+step "booting the self-tests at 128 MiB under 64-bit UEFI (OVMF)"
+FIRMWARE=uefi64 selftest 128M uefi64-128M
+step "booting the self-tests at 128 MiB under 32-bit UEFI (OVMF)"
+FIRMWARE=uefi32 selftest 128M uefi32-128M
 
 # fault NAME MEM PATTERN...: boots fault scenario NAME on its own; it must end
 # through the exit device with the crash code and print every PATTERN.
@@ -157,21 +216,35 @@ fault() {
   else
     fail "[fault] $name" "$(explain "$status"); missing: ${missing[*]:-nothing} (log: $log)"
     tail -n 15 "$log" | indent
+    by_hand "$again"
   fi
 }
 
+step "booting each fault scenario on its own"
 fault fault::null_deref 128M \
   'PAGE FAULT at 0x00000000: null page' 'page not present, read, kernel mode'
 fault fault::write_text 128M \
   'PAGE FAULT at 0xc01[0-9a-f]{5}: kernel text' 'protection violation, write, kernel mode'
 fault fault::stack_overflow 128M \
-  'DOUBLE FAULT' 'CR2\) 0xc0[0-9a-f]{6}: kernel stack guard page' 'diagnosis: kernel stack overflow'
+  'DOUBLE FAULT' 'CR2\) 0xc0[0-9a-f]{6}: kernel stack guard page' 'diagnosis: kernel stack overflow' \
+  '^  #1  0xc01[0-9a-f]{5}  kernel::selftest::tests::fault::stack_overflow::recurse\+0x' \
+  '^       \.\.\. the same call [0-9]+ more times$'
 fault fault::panic 4M \
-  'KERNEL PANIC: deliberate panic from the fault::panic scenario at kernel/src/selftest/tests/fault.rs'
+  'KERNEL PANIC: deliberate panic from the fault::panic scenario at kernel/src/selftest/tests/fault.rs' \
+  '^  #[0-9]+ +0xc01[0-9a-f]{5}  kernel::selftest::tests::fault::panic\+0x'
 fault fault::kfree_double_free 4M \
   'KERNEL PANIC: kfree\((0xd[0-9a-f]{7})\): double free of \1: the block is already free'
 fault fault::kfree_foreign_pointer 4M \
   'KERNEL PANIC: kfree\(0xc0[0-9a-f]{6}\): 0xc0[0-9a-f]{6} is not inside the heap'
+# The backtrace names every function on the path, innermost first.
+fault fault::backtrace 32M \
+  'PAGE FAULT at 0x00000008' '^  #0  0xc01[0-9a-f]{5}  kernel::selftest::tests::fault::backtrace::fault_path_inner\+0x' \
+  '^  #1  0xc01[0-9a-f]{5}  kernel::selftest::tests::fault::backtrace::fault_path_middle\+0x' \
+  '^  #2  0xc01[0-9a-f]{5}  kernel::selftest::tests::fault::backtrace::fault_path_outer\+0x' \
+  '^  #3  0xc01[0-9a-f]{5}  kernel::selftest::tests::fault::backtrace\+0x' \
+  '^  #[0-9]+ +0xc01[0-9a-f]{5}  kernel_main\+0x'
+fault frames::corrupted_stack_entry 4M \
+  'KERNEL PANIC: frame stack corrupted: entry [0-9]+ of stack page 0x[0-9a-f]{8} holds 0x00000000: not usable RAM'
 
 # A Multiboot1 loader: the kernel must say so and halt (not reset, not run on).
 wrong_loader() {
@@ -184,35 +257,43 @@ wrong_loader() {
   else
     fail "$name" "$(explain "$status") (log: $log)"
     tail -n 10 "$log" | indent
+    by_hand "$again"
   fi
 }
+step "booting with a Multiboot1 loader"
 wrong_loader
 
-# make debug: QEMU stopped with a GDB server, GDB with scripts/gdbinit must
-# reach kernel_main with the kernel's symbols.
+# make debug: scripts/debug.sh end to end, on a free port (two make test runs
+# on one machine do not collide), with GDB's commands piped in: GDB must stop
+# in kernel_main with the kernel's symbols, and the kernel's serial output must
+# reach the same terminal. The self-test kernel with `run=boot` ends through
+# the exit device, so the session ends by itself.
 debug_session() {
-  local name="[debug] make debug's GDB script stops in kernel_main with symbols"
-  local iso="$LOGS/debug.iso" out="$LOGS/debug.gdb.log"
-  scripts/mkiso.sh build/kernel.elf "$iso" ""
-  timeout 60 qemu-system-i386 -cdrom "$iso" -m 32M -display none -no-reboot -monitor none \
-    -serial none -S -gdb tcp:127.0.0.1:1234 </dev/null >"$LOGS/debug.qemu.log" 2>&1 &
-  local qemu=$!
-  # Wait until QEMU listens (a probe connection is harmless: the GDB stub
-  # goes back to listening when a client leaves).
-  for _ in $(seq 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/1234) 2>/dev/null && break
-    sleep 0.1
-  done
-  timeout 60 gdb -q -batch -x scripts/gdbinit -ex continue -ex 'info symbol $pc' -ex bt >"$out" 2>&1
-  kill "$qemu" 2>/dev/null
-  wait "$qemu" 2>/dev/null
-  if grep -q 'kernel_main' "$out" && grep -q 'kernel/src/start.rs' "$out"; then
+  local name="[debug] make debug stops in kernel_main with symbols and shows the serial output"
+  local iso="$LOGS/debug.iso" out="$LOGS/debug.terminal.log"
+  scripts/mkiso.sh build/kernel-test.elf "$iso" "selftest mem=32M run=boot"
+  printf 'continue\ninfo symbol $pc\nbt\ncontinue\n' |
+    DEBUG_LOGS="$LOGS/debug" timeout -k 10 120 scripts/debug.sh build/kernel-test.elf "$iso" \
+      -m 32M -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+      >"$out" 2>&1
+  # Normally gone already; not if the session had to be killed.
+  kill "$(cat "$LOGS/debug.qemu.pid" 2>/dev/null)" 2>/dev/null
+  tr -d '\r' <"$out" >"$out.tmp" && mv "$out.tmp" "$out"
+  if grep -q '^Breakpoint 1, kernel::start::kernel_main' "$out" &&
+     grep -q 'kernel/src/start.rs' "$out" &&
+     grep -q '^selftest: [0-9]* passed, 0 failed$' "$out"; then
     pass "$name"
   else
-    fail "$name" "GDB did not stop there (log: $out)"
+    fail "$name" "GDB did not stop there or the serial output is missing (log: $out)"
     tail -n 10 "$out" | indent
+    by_hand "scripts/debug.sh build/kernel-test.elf $iso -m 32M -display none -no-reboot" \
+      "-device isa-debug-exit,iobase=0xf4,iosize=0x04"
   fi
 }
+step "checking make debug's GDB session"
 debug_session
+
+step "checking the real-PC image, the CPU check, make run's reset report and Bochs"
+pc_tests
 
 finish

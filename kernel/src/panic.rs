@@ -10,7 +10,7 @@ use core::panic::PanicInfo;
 
 #[panic_handler]
 fn panic(info: &PanicInfo<'_>) -> ! {
-    crate::arch::cpu::disable_interrupts();
+    crate::sync::disable_interrupts();
     // SAFETY: we never return from here and interrupts are off, so whoever
     // held the console lock (possibly the code that panicked) never runs again.
     unsafe { crate::console::force_unlock() };
@@ -21,5 +21,6 @@ fn panic(info: &PanicInfo<'_>) -> ! {
         }
         None => crate::println!("{}", info.message()),
     }
-    crate::start::stop(ExitCode::Crashed)
+    crate::arch::backtrace::print_here();
+    crate::arch::stop(ExitCode::Crashed)
 }

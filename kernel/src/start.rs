@@ -2,24 +2,26 @@
 //!
 //! ```text
 //!   boot/_start ──> kernel_main(magic, info)
-//!                     1. consoles (serial + VGA) and the logger
+//!                     1. serial console and the logger (the screen comes once
+//!                        the boot information says which: EGA text at once,
+//!                        a framebuffer when memory management maps it)
 //!                     2. check the Multiboot2 magic: anything else stops here
-//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC
-//!                     4. map and validate the boot information; print it
+//!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC;
+//!                        hand `memory::describe_address` down to the fault reports
+//!                     4. map and validate the boot information; print it; a
+//!                        `selftest` boot makes `arch::stop` leave QEMU from here on
 //!                     5. memory: frames, kernel address space, heap, virtual ranges
 //!                     6. `selftest` on the command line: run the self-tests and
 //!                        exit QEMU; otherwise report and idle
 //! ```
 
+use crate::account::Size;
 use crate::arch::{self, cpu, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
+use crate::bootinfo::efi_mmap::EfiRegion;
+use crate::bootinfo::framebuffer::FramebufferKind;
 use crate::cmdline::CommandLine;
 use crate::{memory, println};
-use core::sync::atomic::{AtomicBool, Ordering};
-
-/// Set once the command line says this is a self-test boot: from then on a
-/// panic or fault ends the QEMU run instead of just halting.
-static SELFTEST: AtomicBool = AtomicBool::new(false);
 
 /// Entered from `boot`'s `_start` with the bootloader's EAX and EBX.
 #[unsafe(no_mangle)]
@@ -35,6 +37,9 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     }
 
     arch::init();
+    // Fault reports name the region an address is in; the memory layer
+    // knows the regions, so its answer is handed down to `arch`.
+    arch::exceptions::describe_addresses_with(memory::describe_address);
 
     // SAFETY: a Multiboot2 loader passed `info_phys` in EBX (the magic
     // proved which loader it was); the block stays untouched while the
@@ -43,26 +48,47 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
         Ok(info) => info,
         Err(e) => {
             log::error!("cannot use the boot information at {info_phys:#010x}: {e}");
-            stop(ExitCode::Crashed);
+            arch::stop(ExitCode::Crashed);
         }
     };
+    // EGA text needs no mapping: the screen starts now (the framebuffer
+    // once memory management maps it), and shows what was printed so far.
+    if info.framebuffer().is_none_or(|fb| fb.kind == FramebufferKind::EgaText) {
+        crate::console::attach_text_screen();
+    }
     let cmdline = CommandLine::new(info.command_line());
-    SELFTEST.store(cmdline.has_flag("selftest"), Ordering::Relaxed);
+    let selftest = cmdline.has_flag("selftest");
+    if selftest {
+        // From here on a panic or fault ends the QEMU run instead of halting.
+        arch::stop::exit_qemu_on_stop();
+    }
     print_boot_info(info);
 
     memory::init(info);
+    // Backtraces name functions from the symbol table memory just mapped.
+    arch::backtrace::symbols_with(memory::symbols::lookup);
 
-    if SELFTEST.load(Ordering::Relaxed) {
+    if selftest {
         let code = crate::selftest::run(&cmdline);
-        stop(code);
+        // Under QEMU the exit device ends the run here; on a PC the summary
+        // stays on the screen.
+        println!("selftest: finished; the CPU halts now (power off or reset to leave)");
+        arch::stop(code);
     }
-    log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    if arch::qemu::detected() {
+        log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    } else {
+        log::info!("boot complete; the kernel is idle");
+    }
     loop {
         cpu::wait_for_interrupt();
     }
 }
 
 fn wrong_loader(magic: u32) -> ! {
+    // No Multiboot2 information to say which screen there is; a Multiboot1
+    // loader leaves EGA text mode.
+    crate::console::attach_text_screen();
     let loader = if magic == boot::MULTIBOOT1_MAGIC { " (a Multiboot1 loader)" } else { "" };
     log::error!(
         "not started by a Multiboot2 loader: EAX = {magic:#010x}{loader}, expected {:#010x}",
@@ -77,7 +103,7 @@ fn print_boot_info(info: &BootInfo<'_>) {
     println!("command line: {:?}", info.command_line());
     println!("memory map:");
     println!("  {:>18}  {:>18}  {:>10}  type", "start", "end", "size");
-    let mut usable = 0u64;
+    let mut available = 0u64;
     let mut above_4g = 0u64;
     for region in info.memory_map() {
         let end = region.start.saturating_add(region.len);
@@ -89,24 +115,45 @@ fn print_boot_info(info: &BootInfo<'_>) {
             region.kind_name()
         );
         if region.kind == 1 {
-            usable += region.len;
+            available += region.len;
             above_4g += end.saturating_sub(region.start.max(1 << 32));
         }
     }
-    println!("usable memory: {} KiB ({} MiB)", usable / 1024, usable >> 20);
+    println!("available memory: {}", Size(available));
+    if let Some(efi) = info.efi_memory_map() {
+        print_efi_memory_map(efi);
+    }
     if above_4g > 0 {
-        println!(
-            "  of which {} MiB above 4 GiB, out of reach without PAE: not used",
-            above_4g >> 20
-        );
+        println!("  of which {} above 4 GiB: out of reach without PAE, not used", Size(above_4g));
     }
 }
 
-/// Ends the kernel: in a self-test boot, leaves QEMU with `code`; otherwise
-/// halts with whatever is on the screen.
-pub fn stop(code: ExitCode) -> ! {
-    if SELFTEST.load(Ordering::Relaxed) {
-        arch::qemu::exit(code);
+/// The firmware's own map, with UEFI's type names, adjacent entries of one
+/// type merged (OVMF gives over a hundred, mostly boot-services code and
+/// data side by side: those two are merged with each other too).
+fn print_efi_memory_map(map: impl Iterator<Item = EfiRegion> + Clone) {
+    println!("UEFI memory map ({} entries; adjacent ones of a type merged):", map.clone().count());
+    let mut run: Option<EfiRegion> = None;
+    let group = |kind: u32| if kind == 4 { 3 } else { kind };
+    let show = |r: &EfiRegion| {
+        let end = r.start.saturating_add(r.len());
+        let name = if r.kind == 3 { "BootServicesCode/Data" } else { r.kind_name() };
+        println!("  {:#018x}  {:#018x}  {:>7} KiB  {name}", r.start, end, r.len() / 1024);
+    };
+    for mut region in map {
+        region.kind = group(region.kind);
+        match &mut run {
+            Some(r) if r.kind == region.kind && r.start.saturating_add(r.len()) == region.start => {
+                r.pages = r.pages.saturating_add(region.pages);
+            }
+            _ => {
+                if let Some(r) = run.replace(region) {
+                    show(&r);
+                }
+            }
+        }
     }
-    cpu::halt_forever()
+    if let Some(r) = run {
+        show(&r);
+    }
 }

@@ -1,4 +1,5 @@
-//! `IrqMutex`: a spinlock that is safe to take from interrupt handlers.
+//! The interrupt flag, and `IrqMutex`: a spinlock that is safe to take from
+//! interrupt handlers.
 //!
 //! A plain spinlock deadlocks a single CPU if an interrupt arrives while
 //! the lock is held and the handler tries to take it: the handler spins
@@ -7,9 +8,40 @@
 //! previous interrupt state after releasing it, so no handler can run on
 //! this CPU while the lock is held. The heap, the frame allocator, the page
 //! tables and the consoles all sit behind one.
+//!
+//! The interrupt flag lives here, with the lock that saves and restores it,
+//! rather than in `arch`: the console is built on this lock and `arch`'s
+//! fault reports print to the console, so this module sits below both
+//! (see the layers in `lib.rs`). It uses nothing of the kernel, only the
+//! `x86` crate's instructions.
 
-use crate::arch::cpu;
 use core::ops::{Deref, DerefMut};
+use x86::bits32::eflags::{self, EFlags};
+
+/// Whether maskable interrupts are enabled (EFLAGS.IF).
+pub fn interrupts_enabled() -> bool {
+    // SAFETY: reading EFLAGS has no side effects.
+    unsafe { eflags::read() }.contains(EFlags::FLAGS_IF)
+}
+
+/// Disables maskable interrupts.
+pub fn disable_interrupts() {
+    // SAFETY: `cli` only masks interrupts; the code that re-enables them
+    // (`IrqMutex` guards, idle loops) restores the previous state.
+    unsafe { x86::irq::disable() };
+}
+
+/// Enables maskable interrupts.
+///
+/// # Safety
+///
+/// An IDT with handlers for every interrupt that can arrive must be loaded,
+/// and the caller must not hold a lock that an interrupt handler takes
+/// (use [`IrqMutex`], which restores the flag itself).
+pub unsafe fn enable_interrupts() {
+    // SAFETY: the caller guarantees the IDT and lock discipline above.
+    unsafe { x86::irq::enable() };
+}
 
 /// A spinlock that masks interrupts while held.
 #[derive(Debug)]
@@ -35,23 +67,23 @@ impl<T> IrqMutex<T> {
     /// Disables interrupts, then takes the lock (spinning while another
     /// context holds it).
     pub fn lock(&self) -> IrqMutexGuard<'_, T> {
-        let restore_interrupts = cpu::interrupts_enabled();
-        cpu::disable_interrupts();
+        let restore_interrupts = interrupts_enabled();
+        disable_interrupts();
         IrqMutexGuard { guard: Some(self.inner.lock()), restore_interrupts }
     }
 
     /// Takes the lock if it is free, without spinning. Fault handlers use
     /// this to read state that the faulting code may have been holding.
     pub fn try_lock(&self) -> Option<IrqMutexGuard<'_, T>> {
-        let restore_interrupts = cpu::interrupts_enabled();
-        cpu::disable_interrupts();
+        let restore_interrupts = interrupts_enabled();
+        disable_interrupts();
         match self.inner.try_lock() {
             Some(guard) => Some(IrqMutexGuard { guard: Some(guard), restore_interrupts }),
             None => {
                 if restore_interrupts {
                     // SAFETY: interrupts were enabled when we were called,
                     // and we hold nothing: restoring that state is sound.
-                    unsafe { cpu::enable_interrupts() };
+                    unsafe { enable_interrupts() };
                 }
                 None
             }
@@ -89,7 +121,7 @@ impl<T> Drop for IrqMutexGuard<'_, T> {
         if self.restore_interrupts {
             // SAFETY: interrupts were enabled when the lock was taken and
             // the lock is released; restoring the previous state is sound.
-            unsafe { cpu::enable_interrupts() };
+            unsafe { enable_interrupts() };
         }
     }
 }

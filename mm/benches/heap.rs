@@ -3,7 +3,8 @@
 //! `linked_list_allocator`, each growing its own arena of the same size by
 //! whole pages on demand. Prints operations per second (median of several
 //! rounds) and peak footprint (the most pages each had mapped or claimed),
-//! both also as ratios to talc, and writes docs/bench/heap.svg.
+//! both also as ratios to talc, and draws them in build/bench/heap.svg
+//! (`make bench-docs` copies that chart into docs/bench/).
 //!
 //! `HEAP_BENCH_ROUNDS=n` changes the number of rounds (default 7);
 //! `HEAP_BENCH_PROFILE=workload:allocator` replays one pair 20 times (for a
@@ -152,11 +153,12 @@ fn main() {
     }
     let labels: Vec<&str> = all.iter().map(|w| w.name).collect();
     let chart = svg::chart(&labels, names, &speed, &footprint);
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/bench");
+    // Under build/, not docs/: a run leaves the work tree as it was.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../build/bench");
     match std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(format!("{dir}/heap.svg"), chart))
     {
-        Ok(()) => println!("\nchart written to docs/bench/heap.svg"),
-        Err(e) => println!("\ncould not write docs/bench/heap.svg: {e}"),
+        Ok(()) => println!("\nchart written to build/bench/heap.svg"),
+        Err(e) => println!("\ncould not write build/bench/heap.svg: {e}"),
     }
 }

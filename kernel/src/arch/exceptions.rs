@@ -5,17 +5,58 @@
 //! reports name the faulting address's region in words — "null page",
 //! "kernel stack guard page", "kernel text" — because that is usually the
 //! diagnosis.
+//!
+//! Which region an address is in depends on the kernel's layout and the
+//! heap's current top, which the memory layer above knows and this layer
+//! does not. So it is handed down: the start-up code registers a
+//! [`DescribeAddress`] function once, right after the IDT is loaded, and
+//! the reports call it (as Linux's `arch/x86/mm/fault.c` asks the memory
+//! manager through narrow hooks rather than reaching into it).
 
 use super::idt::TrapFrame;
 use super::qemu::ExitCode;
+use super::stop;
 use super::tss::SavedContext;
 use crate::console::screen::Color;
-use crate::layout::classify;
-use crate::memory;
+use crate::layout::Region;
+use core::fmt;
+use spin::Once;
 use x86::irq::{EXCEPTIONS, PAGE_FAULT_VECTOR, PageFaultError};
 
+/// Says which region of the address space an address is in.
+///
+/// It runs inside fault handlers, perhaps while the faulting code holds a
+/// lock, so it must not take a lock, allocate, or fault itself.
+pub type DescribeAddress = fn(u32) -> Region;
+
+static DESCRIBE_ADDRESS: Once<DescribeAddress> = Once::new();
+
+/// Registers how fault reports describe addresses. The first registration
+/// holds; later ones are ignored. Until one is made, reports say that the
+/// region is not known yet.
+pub fn describe_addresses_with(describe: DescribeAddress) {
+    DESCRIBE_ADDRESS.call_once(|| describe);
+}
+
+/// An address's region in words, or a note that none was registered yet.
+#[derive(Clone, Copy)]
+struct Described(Option<Region>);
+
+fn describe(address: u32) -> Described {
+    Described(DESCRIBE_ADDRESS.get().map(|describe| describe(address)))
+}
+
+impl fmt::Display for Described {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(region) => write!(f, "{region}"),
+            None => f.write_str("region not known (before memory was set up)"),
+        }
+    }
+}
+
 fn begin_report(title: &str) {
-    super::cpu::disable_interrupts();
+    crate::sync::disable_interrupts();
     // SAFETY: the kernel stops after the report; whatever held the console
     // lock (maybe the faulting code) never runs again.
     unsafe { crate::console::force_unlock() };
@@ -32,7 +73,7 @@ pub fn handle(frame: &TrapFrame) {
     begin_report("CPU EXCEPTION");
     crate::println!(": {mnemonic} {name} (vector {})", frame.vector);
     print_frame(frame);
-    crate::start::stop(ExitCode::Crashed);
+    stop(ExitCode::Crashed);
 }
 
 /// An interrupt on a vector nothing should raise.
@@ -40,14 +81,14 @@ pub fn unexpected_interrupt(frame: &TrapFrame) -> ! {
     begin_report("UNEXPECTED INTERRUPT");
     crate::println!(": vector {}", frame.vector);
     print_frame(frame);
-    crate::start::stop(ExitCode::Crashed);
+    stop(ExitCode::Crashed);
 }
 
 fn page_fault(frame: &TrapFrame) -> ! {
     // SAFETY: reading CR2 has no side effects.
     let address = unsafe { x86::controlregs::cr2() } as u32;
     let code = PageFaultError::from_bits_truncate(frame.error_code);
-    let region = classify(address, &memory::image::kernel_image(), memory::heap_top());
+    let region = describe(address);
     begin_report("PAGE FAULT");
     crate::println!(" at {address:#010x}: {region}");
     crate::println!(
@@ -70,36 +111,40 @@ fn page_fault(frame: &TrapFrame) -> ! {
         if code.contains(PageFaultError::PK) { ", protection key" } else { "" },
     );
     print_frame(frame);
-    crate::start::stop(ExitCode::Crashed);
+    stop(ExitCode::Crashed);
 }
 
+/// The saved registers, in lines that fit the 80-column screen.
 fn print_frame(frame: &TrapFrame) {
     crate::println!(
-        "  eip {:#010x}  esp {:#010x}  ebp {:#010x}  eflags {:#010x}  error code {:#x}",
+        "  eip {:#010x}  eflags {:#010x}  error code {:#x}",
         frame.eip,
-        frame.interrupted_esp(),
-        frame.ebp,
         frame.eflags,
         frame.error_code
     );
     crate::println!(
-        "  eax {:#010x}  ebx {:#010x}  ecx {:#010x}  edx {:#010x}  esi {:#010x}  edi {:#010x}",
+        "  eax {:#010x}  ebx {:#010x}  ecx {:#010x}  edx {:#010x}",
         frame.eax,
         frame.ebx,
         frame.ecx,
-        frame.edx,
-        frame.esi,
-        frame.edi
+        frame.edx
     );
+    crate::println!(
+        "  esi {:#010x}  edi {:#010x}  ebp {:#010x}  esp {:#010x}",
+        frame.esi,
+        frame.edi,
+        frame.ebp,
+        frame.interrupted_esp()
+    );
+    super::backtrace::print_from(frame.eip, frame.ebp);
 }
 
 /// Runs on the double-fault task's own stack (see `tss.rs`).
 pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     // SAFETY: reading CR2 has no side effects.
     let cr2 = unsafe { x86::controlregs::cr2() } as u32;
-    let image = memory::image::kernel_image();
-    let stack_region = classify(context.esp, &image, memory::heap_top());
-    let cr2_region = classify(cr2, &image, memory::heap_top());
+    let stack_region = describe(context.esp);
+    let cr2_region = describe(cr2);
     begin_report("DOUBLE FAULT");
     crate::println!(": the CPU faulted while delivering a fault (error code {error_code:#x})");
     crate::println!(
@@ -110,8 +155,9 @@ pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     );
     crate::println!("  esp is in: {stack_region}");
     crate::println!("  last page-fault address (CR2) {cr2:#010x}: {cr2_region}");
-    if cr2_region == crate::layout::Region::StackGuard {
+    if cr2_region.0 == Some(Region::StackGuard) {
         crate::println!("  diagnosis: kernel stack overflow into the guard page");
     }
-    crate::start::stop(ExitCode::Crashed);
+    super::backtrace::print_from(context.eip, context.ebp);
+    stop(ExitCode::Crashed);
 }

@@ -1,5 +1,12 @@
-//! x86 (i686) specifics: CPU control, descriptor tables, interrupts, QEMU exit.
+//! x86 (i686) specifics: halting, descriptor tables, interrupts, fault
+//! reports, ending the run.
+//!
+//! This layer knows nothing of `memory` or `start` (see the layers in
+//! `lib.rs`): it prints its fault reports on the console below it, and what
+//! a report says about an address is handed down to it at start-up
+//! ([`exceptions::describe_addresses_with`]).
 
+pub mod backtrace;
 pub mod cpu;
 pub mod exceptions;
 pub mod gdt;
@@ -8,7 +15,10 @@ pub mod interrupts;
 pub mod pic;
 pub mod pit;
 pub mod qemu;
+pub mod stop;
 pub mod tss;
+
+pub use stop::stop;
 
 /// Loads the kernel's GDT and TSSs, the IDT, and remaps (and masks) the PICs.
 /// Interrupts stay disabled.

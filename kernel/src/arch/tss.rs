@@ -7,7 +7,7 @@
 //! On i686 the way out is a *task gate*: IDT vector 8 names the TSS below,
 //! so on a double fault the CPU saves the broken context into the kernel's
 //! TSS and loads a complete fresh one, with its own stack, and runs
-//! [`double_fault_task`] there. That function reads the saved context out
+//! `double_fault_task` there. That function reads the saved context out
 //! of the kernel's TSS to say what happened.
 
 use super::gdt;
@@ -56,6 +56,12 @@ pub fn saved_kernel_context() -> SavedContext {
     // writing the kernel TSS; nothing else writes it.
     let tss = unsafe { *KERNEL_TSS.0.get() };
     SavedContext { eip: tss.eip, esp: tss.esp, ebp: tss.ebp, eflags: tss.eflags }
+}
+
+/// The double-fault task's stack, as (lowest address, one past the top).
+pub fn double_fault_stack() -> (u32, u32) {
+    let bottom = DOUBLE_FAULT_STACK.0.get() as u32;
+    (bottom, bottom + DOUBLE_FAULT_STACK_SIZE as u32)
 }
 
 /// Fills in both TSSs and loads the GDT that describes them.

@@ -2,12 +2,16 @@
 //!
 //! 1. Clean the memory map into usable frames, minus what is occupied:
 //!    frame 0, the kernel image (which holds the boot page tables), the
-//!    boot information and every boot module (`mm::memmap::clean`).
+//!    boot information, the framebuffer, the kernel's symbol table and
+//!    every boot module (`mm::memmap::clean`).
 //! 2. Take the frames for the allocator's bitmap (1 bit per frame, so one
 //!    frame per 128 MiB) from the top of usable memory and show them
 //!    through fixmap windows.
-//! 3. Hand every remaining usable frame to the frame stack, which keeps
-//!    itself in free frames, reached through the fixmap's stack window.
+//! 3. Hand every remaining usable frame to the frame allocator. It lists
+//!    none of them: all start out untouched, below its watermark, so this
+//!    costs the same whatever the amount of RAM. Frames freed later go on
+//!    its stack, which keeps itself in free frames, reached through the
+//!    fixmap's stack window.
 
 use super::fixmap::{self, Slot};
 use super::image;
@@ -62,8 +66,9 @@ impl fmt::Display for FramesError {
 /// What the frame allocator was built from, for the boot log.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameReport {
-    /// Usable frames in the memory map, before anything is taken out.
-    pub map_usable: u32,
+    /// Available frames: whole frames below 4 GiB that the memory map
+    /// marks available, frame 0 left out, before anything is taken out.
+    pub available: u32,
     /// Frames of the bitmap.
     pub bitmap: u32,
 }
@@ -73,20 +78,34 @@ pub fn map_entries<'a>(info: &'a BootInfo<'_>) -> impl Iterator<Item = MapEntry>
     info.memory_map().map(|r| MapEntry::from_multiboot(r.start, r.len, r.kind))
 }
 
-/// Builds the frame stack. Call once.
+/// Builds the frame allocator. Call once. Writes no frame of RAM except
+/// the bitmap's (cleared, 1 bit per frame).
 pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameReport), FramesError> {
     let (kernel_start, kernel_end) = image::physical_span();
     let (info_start, info_size) =
         super::boot_info::phys_span().expect("boot information is mapped");
-    let mut occupied = [ByteRange::new(0, 0); 2 + 64];
+    let mut occupied = [ByteRange::new(0, 0); 5 + 64];
     occupied[0] =
         ByteRange::from_bounds(u64::from(kernel_start.as_u32()), u64::from(kernel_end.as_u32()))
             .expect("the kernel image ends after it starts");
     occupied[1] = ByteRange::at(info_start, info_size);
     let mut count = 2;
+    // The framebuffer is video memory, never RAM to hand out, even if a
+    // firmware's map were to say "available" there.
+    if let Some(fb) = info.framebuffer() {
+        occupied[count] = ByteRange::new(fb.addr, fb.size_bytes());
+        count += 1;
+    }
+    // GRUB loaded the kernel's symbol table for the backtraces.
+    if let Some(symbols) = info.symbol_tables() {
+        for (start, size) in [symbols.symtab, symbols.strtab] {
+            occupied[count] = ByteRange::new(u64::from(start), u64::from(size));
+            count += 1;
+        }
+    }
     for module in info.modules() {
         if count == occupied.len() {
-            log::warn!("more than {} boot modules: the rest are not protected", occupied.len() - 2);
+            log::warn!("more than {} boot modules: the rest are not protected", occupied.len() - 5);
             break;
         }
         occupied[count] = ByteRange::from_bounds(u64::from(module.start), u64::from(module.end))
@@ -94,7 +113,7 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
         count += 1;
     }
 
-    let map_usable = clean(map_entries(info), &[]).map_err(FramesError::Map)?.total_frames();
+    let available = clean(map_entries(info), &[]).map_err(FramesError::Map)?.total_frames();
     let mut usable: UsableMemory =
         clean(map_entries(info), &occupied[..count]).map_err(FramesError::Map)?;
 
@@ -120,5 +139,5 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
     // the stack may own every frame in it.
     let stack = unsafe { FrameStack::new(FixmapWindow(()), usable, bitmap) }
         .map_err(|_| FramesError::Bitmap { frames })?;
-    Ok((stack, FrameReport { map_usable, bitmap: frames }))
+    Ok((stack, FrameReport { available, bitmap: frames }))
 }

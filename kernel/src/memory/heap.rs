@@ -185,7 +185,7 @@ pub fn heap_stats() -> HeapStats {
     HEAP.lock().stats()
 }
 
-/// `HeapStats` as one line for the boot log and the tests.
+/// `HeapStats` as one line, for the self-tests.
 #[derive(Debug)]
 pub struct StatsLine(pub HeapStats);
 

@@ -7,23 +7,29 @@
 //! 2. create the `Mapper` over the recursive mapping and give the kernel
 //!    image its per-section rights (the console's boot window stays);
 //! 3. build the frame stack from the memory map (`frames.rs`);
-//! 4. map the VGA text buffer through a kernel virtual range and move the
-//!    console there, then drop its boot window;
+//! 4. map the screen (EGA text buffer or framebuffer) through a kernel
+//!    virtual range and give it to the console, then drop the boot window
+//!    at 0xC00B8000 (`screen.rs`);
 //! 5. set CR0.WP; 6. bring up the heap.
 
+mod account;
 pub mod boot_info;
 pub mod fixmap;
 pub mod frames;
 pub mod heap;
 pub mod image;
+mod screen;
 pub mod space;
+pub mod symbols;
 
-use crate::arch::qemu::ExitCode;
+use crate::account::FrameAccount;
+use crate::arch::{self, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
+use crate::layout::{Region, classify};
 use crate::sync::{IrqMutex, IrqMutexGuard};
 use core::sync::atomic::{AtomicU32, Ordering};
 use frames::{FixmapWindow, FrameReport};
-use mm::frame::{Frame, Page};
+use mm::frame::Frame;
 use mm::frames::FrameStack;
 use mm::layout::KERNEL_BASE;
 use mm::paging::{KernelTlb, Mapper, PageTableFlags, RecursiveTables};
@@ -47,7 +53,7 @@ pub struct Memory {
 
 static MEMORY: Once<IrqMutex<Memory>> = Once::new();
 
-/// The VGA text buffer's mapping, owned for the console.
+/// The EGA text buffer's mapping, owned for the console.
 static CONSOLE_MAPPING: Once<MappedRange> = Once::new();
 
 /// Locks the memory state.
@@ -91,8 +97,8 @@ impl Memory {
         unsafe { self.range_mapper().map_device(frames, flags) }
     }
 
-    /// Allocates `pages` frames and maps them, writable, into a fresh range
-    /// (the seed's "a driver needs 16 frames mapped somewhere").
+    /// Allocates `pages` frames and maps them, writable, into a fresh range:
+    /// for a driver that needs, say, 16 frames of RAM mapped somewhere.
     pub fn map_new(&mut self, pages: u32) -> Result<MappedRange, MapRangeError> {
         self.range_mapper().map_new(pages, PageTableFlags::WRITABLE)
     }
@@ -117,6 +123,27 @@ pub fn heap_top() -> u32 {
     HEAP_TOP.load(Ordering::Relaxed)
 }
 
+/// Which region `addr` is in: the null page, kernel text, the heap below or
+/// above its top... The start-up code hands this down to the fault reports
+/// (`arch::exceptions::describe_addresses_with`). It takes no lock and
+/// allocates nothing, so it is safe inside a fault handler.
+pub fn describe_address(addr: u32) -> Region {
+    classify(addr, &image::kernel_image(), heap_top())
+}
+
+/// What the frame allocator was built from, kept for [`frame_account`].
+static FRAME_REPORT: Once<FrameReport> = Once::new();
+
+/// Where every available frame is now: the boot log's account.
+///
+/// # Panics
+///
+/// Before [`init`] built the frame allocator: a bug in the start-up order.
+pub fn frame_account() -> FrameAccount {
+    let report = FRAME_REPORT.get().expect("frame account asked for before memory::init");
+    account::gather(boot_info::get(), report, &lock())
+}
+
 /// What the self-test runner compares before and after each test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -137,7 +164,7 @@ pub fn snapshot() -> Snapshot {
 
 fn fatal(what: &str, error: &dyn core::fmt::Display) -> ! {
     log::error!("{what}: {error}");
-    crate::start::stop(ExitCode::Crashed)
+    arch::stop(ExitCode::Crashed)
 }
 
 /// Brings up memory management. Call once, after `arch::init`.
@@ -165,90 +192,16 @@ pub fn init(info: &BootInfo<'_>) {
         IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), tlb })
     });
 
-    move_console(boot_vga);
+    screen::attach(info, boot_vga);
+    symbols::init(info, &mut lock());
     space::enable_write_protect();
-    print_accounting(info, &report);
+    FRAME_REPORT.call_once(|| report);
+    crate::print!("{}", frame_account());
+    let heap = heap::heap_stats();
     crate::println!(
-        "heap at {}, up to {} MiB, grows from 0 on demand: {}",
+        "heap at {}, up to {} MiB: {} bytes mapped (grows on demand)",
         mm::layout::HEAP_START,
         (mm::layout::HEAP_END.as_u32() - mm::layout::HEAP_START.as_u32()) >> 20,
-        heap::StatsLine(heap::heap_stats())
+        heap.mapped_bytes
     );
-}
-
-/// Maps the VGA text buffer through a kernel virtual range, moves the
-/// console there, and unmaps the boot window at 0xC00B8000.
-fn move_console(boot_vga: VirtAddr) {
-    let mut memory = lock();
-    // SAFETY: 0xB8000 is the VGA text buffer, device memory that the frame
-    // allocator never owns (the memory map reserves 0xA0000..0x100000).
-    let mapped =
-        match unsafe { memory.map_device(PhysAddr::new(crate::console::vga::VGA_TEXT_PHYS), 1) } {
-            Ok(mapped) => mapped,
-            Err(e) => fatal("cannot map the VGA text buffer", &e),
-        };
-    let new_base = mapped.start().as_mut_ptr::<u16>();
-    // The console uses the buffer for the kernel's whole life; the mapping
-    // is kept here, never unmapped.
-    CONSOLE_MAPPING.call_once(|| mapped);
-    {
-        let mut console = crate::console::CONSOLE.lock();
-        // SAFETY: `new_base` maps the text buffer, writable, from now on.
-        unsafe { console.relocate_screen(new_base) };
-    }
-    let memory = &mut *memory;
-    // SAFETY: the console no longer uses the boot window; its frame is
-    // device memory, dropped rather than freed.
-    if let Ok((_vga, flush)) =
-        unsafe { memory.mapper.unmap(Page::containing(boot_vga), &mut space::NoFrames) }
-    {
-        flush.flush(&mut memory.tlb);
-    }
-}
-
-fn frames_of(bytes: u32) -> u32 {
-    bytes.div_ceil(PAGE_SIZE)
-}
-
-/// The boot log's account of every frame: free, or used by what.
-fn print_accounting(info: &BootInfo<'_>, report: &FrameReport) {
-    let memory = lock();
-    let free = memory.frames.free_count();
-    let total = memory.frames.total_count();
-    crate::println!(
-        "frames: {free} free of {total} usable ({} KiB free)",
-        free as u64 * u64::from(PAGE_SIZE) / 1024
-    );
-    let image = image::kernel_image();
-    let len = |r: &core::ops::Range<u32>| frames_of(r.end - r.start);
-    let kernel = {
-        let (start, end) = image::physical_span();
-        frames_of(end.as_u32() - start.as_u32())
-    };
-    let boot_info = boot_info::phys_span().map_or(0, |(start, size)| {
-        let first = start.align_down(PAGE_SIZE).as_u32();
-        frames_of(start.as_u32() + size - first)
-    });
-    let modules: u32 = info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum();
-    let tables = (0..1023)
-        .filter(|&i| i != mm::layout::KERNEL_PDE && i != mm::layout::FIXMAP_PDE)
-        .filter(|&i| memory.mapper.present_entries(i) > 0)
-        .count() as u32;
-    let allocated = memory.frames_in_use();
-    crate::println!("frames in use after boot, of {} usable in the memory map:", report.map_usable);
-    crate::println!(
-        "  kernel image     {kernel:>5}  (.text {}, .rodata {}, .data+.bss {}: the page directory,\n                          kernel and fixmap page tables and the stacks are in .bss)",
-        len(&image.text),
-        len(&image.rodata),
-        len(&image.data)
-    );
-    crate::println!("  boot information {boot_info:>5}");
-    if modules > 0 {
-        crate::println!("  boot modules     {modules:>5}");
-    }
-    crate::println!("  frame bitmap     {:>5}  (1 bit per frame)", report.bitmap);
-    crate::println!("  page tables      {tables:>5}  (allocated since boot)");
-    if allocated != tables {
-        crate::println!("  other            {:>5}", allocated - tables);
-    }
 }

@@ -26,7 +26,7 @@ use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 use super::validate::Owned;
 
-/// The largest block size cached. See docs/kmalloc.md for the measurement.
+/// The largest block size cached. See docs/measurements.md for the measurement.
 pub(super) const CACHE_MAX: u32 = 1024;
 /// Blocks cached per size at most.
 pub(super) const CAP: u16 = 256;

@@ -16,8 +16,9 @@
 //!   fl 23: [2^29]       the whole 512 MiB region in one block
 //! ```
 //!
-//! (With `SL_LOG2 = 4`; docs/kmalloc.md records the measurements that chose
-//! it over 3 and 5 and over plain power-of-two lists, `SL_LOG2 = 0`.)
+//! (With `SL_LOG2 = 4`; docs/measurements.md records the measurements
+//! that chose it over 3 and 5 and over plain power-of-two lists,
+//! `SL_LOG2 = 0`.)
 
 use super::block::{GRAIN, MAX_REGION_LOG2};
 

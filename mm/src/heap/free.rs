@@ -33,7 +33,7 @@ impl<S: PageSource> Heap<S> {
     /// Always inlined into its caller (the kernel's `kfree`), like
     /// `malloc`: a call, six saved registers and the 32-byte `Result`
     /// returned through memory were about 20 instructions per operation
-    /// (docs/kmalloc.md).
+    /// (docs/measurements.md).
     ///
     /// # Safety
     ///

@@ -25,7 +25,7 @@ use super::source::PageSource;
 use super::top::trim_cut;
 
 /// Free bytes kept mapped above the last used block when trimming (0: give
-/// every whole free page back at once). See docs/kmalloc.md for the
+/// every whole free page back at once). See docs/measurements.md for the
 /// measurement behind the choice.
 pub(super) const TRIM_SLACK: u32 = 0;
 

@@ -251,12 +251,14 @@ impl<S: PageSource> Heap<S> {
         // SAFETY: the header is valid and the block lies inside the heap.
         let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
         let sound = self.link_ok(next) && prev == HEAD | i as u32;
-        if let Err(e) = if sound {
-            // SAFETY: as above.
+        let checked = if sound {
+            // SAFETY: the header at `off` was read above: its check word
+            // checks out, the used bit is clear and the size is inside the heap.
             unsafe { self.check_links(off) }
         } else {
             Err(self.bad_link(off, if self.link_ok(next) { prev } else { next }))
-        } {
+        };
+        if let Err(e) = checked {
             self.lists.drop_list(i);
             return Err(e);
         }

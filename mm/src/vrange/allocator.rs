@@ -1,7 +1,7 @@
 //! Page-granular allocation of kernel virtual address space.
 //!
-//! Seed 003's idea: allocating address space is a separate step from
-//! allocating frames, so a driver can bring its own (device) frames and
+//! Allocating address space is a separate step from allocating frames,
+//! so a driver can bring its own (device) frames and
 //! only needs somewhere to map them. This runs before the heap exists, so
 //! it keeps its free space in a fixed array of at most `N` (default 64)
 //! sorted, non-adjacent free spans, and allocates first-fit:

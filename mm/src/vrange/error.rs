@@ -12,7 +12,7 @@ use crate::addr::{PhysAddr, VirtAddr};
 use crate::frame::Page;
 use core::fmt;
 
-/// Why [`VRangeAllocator::allocate`] refused.
+/// Why [`VRangeAllocator::allocate`](super::VRangeAllocator::allocate) refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AllocError {
     /// Zero pages were asked for.
@@ -57,7 +57,7 @@ pub enum FreeRefusal {
     TableFull,
 }
 
-/// A refused [`VRangeAllocator::free`]: the range comes back, with why.
+/// A refused [`VRangeAllocator::free`](super::VRangeAllocator::free): the range comes back, with why.
 #[derive(Debug, PartialEq, Eq)]
 pub struct FreeRangeError {
     /// The range that was not freed.
@@ -130,7 +130,7 @@ impl fmt::Display for MapRangeError {
     }
 }
 
-/// Why [`RangeMapper::unmap`] refused; nothing changed.
+/// Why [`RangeMapper::unmap`](super::RangeMapper::unmap) refused; nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnmapRangeRefusal {
     /// A page of the range is not mapped (someone unmapped it directly).
@@ -139,7 +139,7 @@ pub enum UnmapRangeRefusal {
     Range(FreeRefusal),
 }
 
-/// A refused [`RangeMapper::unmap`]: the mapped range comes back, with why.
+/// A refused [`RangeMapper::unmap`](super::RangeMapper::unmap): the mapped range comes back, with why.
 #[derive(Debug, PartialEq, Eq)]
 pub struct UnmapRangeError {
     /// The range, still mapped.

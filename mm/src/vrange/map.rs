@@ -1,5 +1,6 @@
-//! Range + mapper + frames, all or nothing: the seed's "16 frames for a
-//! driver" and "map my device's registers somewhere" in one call each.
+//! Range + mapper + frames, all or nothing: "give this driver 16 frames of
+//! RAM mapped somewhere" and "map my device's registers somewhere" in one
+//! call each.
 //!
 //! [`RangeMapper`] borrows the three pieces (and the TLB) for one call.
 //! Each helper either finishes, or undoes everything it did (unmaps,

@@ -17,9 +17,10 @@ fn in_heap(p: *mut u8) -> bool {
     (HEAP_START.as_u32()..HEAP_END.as_u32()).contains(&(p as u32))
 }
 
-/// The Japanese prototype's sequence (seed 000/001), every step checked.
+/// kmalloc 400, kfree, 400, 400, kfree, 500, kfree, 500: freed space is
+/// reused and live blocks never overlap, every step checked.
 #[ktest]
-fn prototype_sequence() -> TestResult {
+fn free_and_reuse_sequence() -> TestResult {
     let p = kmalloc(400);
     ensure!(!p.is_null());
     // SAFETY: `p` came from kmalloc and is not used again.

@@ -3,8 +3,9 @@
 //! held, so the timer can only fire between heap operations; with a plain
 //! spinlock this test would hang (and the harness's timeout would fail it).
 
-use crate::arch::{cpu, interrupts, pit};
+use crate::arch::{interrupts, pit};
 use crate::selftest::{TestResult, ktest};
+use crate::sync;
 use crate::{ensure, ensure_eq};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -29,7 +30,7 @@ fn interrupt_handlers_can_allocate() -> TestResult {
     interrupts::set_irq_handler(TIMER_IRQ, allocate_on_tick);
     // SAFETY: the IDT handles every vector, the PIC masks every line but the
     // timer, and this code holds no lock.
-    unsafe { cpu::enable_interrupts() };
+    unsafe { sync::enable_interrupts() };
     let mut rounds = 0;
     let mut sum = 0usize;
     while TICKS.load(Ordering::Relaxed) < WANTED && rounds < MAX_ROUNDS {
@@ -38,7 +39,7 @@ fn interrupt_handlers_can_allocate() -> TestResult {
         sum = sum.wrapping_add(v.len());
         rounds += 1;
     }
-    cpu::disable_interrupts();
+    sync::disable_interrupts();
     interrupts::clear_irq_handler(TIMER_IRQ);
     let ticks = TICKS.load(Ordering::Relaxed);
     crate::println!("  {ticks} timer interrupts allocated during {rounds} allocation rounds");

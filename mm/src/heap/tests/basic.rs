@@ -4,9 +4,11 @@ use super::{TestOps, assert_sound, block_of, fill, heap, verify};
 use crate::heap::HeapError;
 
 #[test]
-fn the_prototype_sequence_works() {
+fn the_free_and_reuse_sequence_works() {
     // kmalloc 400, kfree, kmalloc 400, kmalloc 400, kfree, kmalloc 500,
-    // kfree, kmalloc 500: the test sequence of the Japanese prototype.
+    // kfree, kmalloc 500: freed space is reused, live blocks never
+    // overlap, and a larger request after a free does not land on a live
+    // neighbour (the sequence a small first-fit kmalloc was first tested with).
     let mut h = heap();
     let p = h.malloc(400).unwrap().as_ptr();
     h.test_free(p).unwrap();

@@ -1,13 +1,12 @@
 //! Allocation: `malloc`, `calloc` and `malloc_aligned`.
 //!
-//! A request becomes a block size. A small size is first looked up in the
-//! small-block cache; otherwise the free lists give the first block of the
-//! first non-empty class at or above it (constant time: no list is
-//! walked); the top chunk (`top.rs`) is taken instead when nothing listed
-//! fits or when it is the tighter fit of the two, and grows when too small
-//! (after the cache has been merged back). The block found is split: the
-//! front is handed out, a remainder of at least 16 bytes goes back on a
-//! free list, or stays the top chunk.
+//! A request becomes a block size. The free lists give the first block of
+//! the first non-empty class at or above it (constant time: no list is
+//! walked; below 256 bytes every class is one size, so that block fits
+//! exactly); the top chunk (`top.rs`) is carved only when no listed block
+//! fits, and grows when too small. The block found is split: the front is
+//! handed out, a remainder of at least 16 bytes goes back on a free list,
+//! or stays the top chunk.
 
 use core::ptr::NonNull;
 
@@ -15,7 +14,6 @@ use super::Heap;
 use super::block::{
     self, DEBUG, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED,
 };
-use super::cache::CACHE_MAX;
 use super::class;
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
@@ -23,9 +21,10 @@ use super::source::PageSource;
 impl<S: PageSource> Heap<S> {
     /// Allocates at least `size` bytes, 8-byte aligned. `size == 0` is
     /// treated as 1, so success always yields a distinct pointer that can be
-    /// freed. Constant time, unless nothing fits: then the small-block cache
-    /// is merged back (linear in the cached blocks, at most 4096) and, if
-    /// still nothing fits, the heap grows by one `map` call. Errors:
+    /// freed. Constant time, unless nothing fits: then the list of the
+    /// request's own class is walked for a block behind its first one (see
+    /// `take_fit_in_own_class`) and, if still nothing fits, the heap grows
+    /// by one `map` call. Errors:
     /// `TooLarge` if `size` bytes could never fit the region, `OutOfMemory`
     /// if the region is full or the page source has no frames or refuses
     /// (the heap unchanged; its `cause` says which),
@@ -35,12 +34,6 @@ impl<S: PageSource> Heap<S> {
     #[inline(always)]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
-        if need <= CACHE_MAX
-            && let Some(cached) = self.cache_pop(need, size)
-        {
-            // SAFETY: a payload pointer inside the heap is never null.
-            return cached.map(|p| unsafe { NonNull::new_unchecked(p) });
-        }
         let (off, word) = self.take_free(need, size)?;
         // SAFETY: `take_free` returns an unlisted free block of at least `need` bytes.
         unsafe { Ok(self.carve(off, word, need, size)) }
@@ -104,24 +97,16 @@ impl<S: PageSource> Heap<S> {
     /// Finds a free block of at least `need` bytes, takes it off its list
     /// (or detaches the top chunk) and returns `(offset, size word)`; grows
     /// the heap if nothing is free. `req` is the caller's request, for the
-    /// error.
+    /// error. Listed blocks come first, the top chunk only when none fits:
+    /// small requests then fill the holes below instead of landing right
+    /// behind a block at the top that may want to grow (a buffer grown by
+    /// `realloc` between small allocations stays in place).
     #[inline(always)]
     pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
         match self.find_class(need) {
-            Some(i) if !self.top_fits_better(i, need) => self.pop_head(i, need),
+            Some(i) => self.pop_head(i, need),
             _ => self.take_top(need, req),
         }
-    }
-
-    /// Whether the top chunk fits `need` bytes more tightly than the
-    /// first block of list `i`, the listed candidate. Of the two, the
-    /// tighter fit keeps the heap smaller (measured: preferring listed
-    /// blocks always cost 16% more peak footprint on `vec-growth-x4`).
-    #[inline(always)]
-    fn top_fits_better(&self, i: usize, need: u32) -> bool {
-        let top = self.top_size();
-        // SAFETY: a list head is a block inside the heap (see `pop_head`).
-        top >= need && top < unsafe { self.size_of(self.lists.head_at(i)) }
     }
 
     /// The list whose first block serves `need` bytes, if any.

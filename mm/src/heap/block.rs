@@ -10,7 +10,7 @@
 //!   used block                        free block, size > 16          free block, size 16
 //!  +0 +------------------------+    +0 +------------------------+    +0 +----------+
 //!     | check word (below)     |       | check word             |       | check    |
-//!  +4 |Q C size | PM | PF | 1 |    +4 |0 0 size | PM | PF | 0 |    +4 | size, 0  |
+//!  +4 |Q 0 size | PM | PF | 1 |    +4 |0 0 size | PM | PF | 0 |    +4 | size, 0  |
 //!  +8 +------------------------+    +8 +------------------------+    +8 +----------+
 //!     | payload                |       | next free  (u32 offset)|       | next     |
 //!     |  (8-byte aligned)      |   +12 | prev free  (u32 offset)|   +12 | prev     |
@@ -22,7 +22,7 @@
 //!  s  +------------------------+    s  +------------------------+
 //!
 //!   size word: bit  31    Q  quarantined (corruption seen; never reused)
-//!              bit  30    C  cached (freed into the small-block cache)
+//!              bit  30       always 0
 //!              bits 29..3    block size in bytes (multiple of 8, >= 16)
 //!              bit  2     PM the previous block is free and 16 bytes long
 //!              bit  1     PF the previous block is free (its footer holds its size)
@@ -41,9 +41,6 @@
 //! changes from boot to boot; a free of a pointer into such a payload is
 //! still an interior pointer.
 
-/// Odd, so that `off * CHECK_MUL` is a bijection on `u32`: two headers at
-/// different offsets never have the same check word.
-const CHECK_MUL: u32 = 0x9E37_79B1;
 /// The low three bits of every check word (and of every key). No fill the
 /// heap writes has them: zero (an erased header), poison `0xDD`, canary
 /// `0xFD` (both `..101`) and the arena's unmapped fill `0x6B` (`..011`),
@@ -64,11 +61,12 @@ pub const fn check_key(secret: u32) -> u32 {
 }
 
 /// The check word of a header at offset `off` (a multiple of 8) under
-/// `key` (from [`check_key`]): one multiply and one xor, distinct for
-/// every offset, never zero or a repeated fill byte (see [`CHECK_LOW`]).
+/// `key` (from [`check_key`]): one xor, so distinct for every offset (the
+/// key is random, so which words are check words changes from boot to
+/// boot), and never zero or a repeated fill byte (see [`CHECK_LOW`]).
 #[inline(always)]
 pub const fn check_word(off: u32, key: u32) -> u32 {
-    off.wrapping_mul(CHECK_MUL) ^ key
+    off ^ key
 }
 /// Bytes of header before every payload.
 pub const HEADER: u32 = 8;
@@ -104,12 +102,12 @@ pub const PREV_FREE: u32 = 1 << 1;
 pub const PREV_MIN: u32 = 1 << 2;
 /// Both previous-block bits.
 pub const PREV_BITS: u32 = PREV_FREE | PREV_MIN;
-/// Size-word bit (with `USED`): the block sits in the small-block cache.
-pub const CACHED: u32 = 1 << 30;
 /// Size-word bit (with `USED`): the block was taken out of circulation after corruption.
 pub const QUARANTINED: u32 = 1 << 31;
-/// The size part of a size word.
-pub const SIZE_MASK: u32 = !(USED | PREV_BITS | CACHED | QUARANTINED);
+/// The size part of a size word (bit 30 is always 0).
+pub const SIZE_MASK: u32 = (MAX_REGION << 1) - GRAIN;
+/// The state part of a size word: a block in use has exactly `USED` here.
+pub const STATE: u32 = !(SIZE_MASK | PREV_BITS);
 /// A free-list link that points nowhere. Chosen 8-aligned and 16 below
 /// 2^32, so one test accepts it along with every in-heap block:
 /// `link % 8 == 0 && link.wrapping_add(16) <= mapped`.
@@ -123,10 +121,10 @@ pub const NEXT_AT: u32 = 8;
 pub const PREV_AT: u32 = 12;
 
 const _: () = assert!(HEADER.is_multiple_of(GRAIN) && MIN_BLOCK == HEADER + 8);
-const _: () = assert!(CHECK_MUL % 2 == 1 && GRAIN == 8);
+const _: () = assert!(CHECK_LOW < GRAIN);
 const _: () = assert!(PAGE as usize >= MAX_ALIGN && PAGE.is_power_of_two());
 const _: () =
-    assert!(MAX_REGION & (CACHED | QUARANTINED) == 0 && MAX_REGION & SIZE_MASK == MAX_REGION);
+    assert!(STATE == USED | 1 << 30 | QUARANTINED && MAX_REGION & SIZE_MASK == MAX_REGION);
 const _: () = assert!(NIL.is_multiple_of(GRAIN) && NIL.wrapping_add(MIN_BLOCK) == 0);
 
 /// The previous-block bits that the block after a free block of `size` bytes carries.

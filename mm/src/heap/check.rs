@@ -14,10 +14,8 @@
 
 use super::Heap;
 use super::block::{
-    CACHED, DEBUG, HEADER, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED,
-    prev_bits_for,
+    DEBUG, HEADER, MIN_BLOCK, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED, prev_bits_for,
 };
-use super::cache::CACHE_MAX;
 use super::class::{self, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
 use super::lists::HEAD;
@@ -38,8 +36,6 @@ fn mix(off: u32) -> u64 {
 struct Tally {
     free: u32,
     free_hash: u64,
-    cached: u32,
-    cached_hash: u64,
     used_bytes: u32,
     live: u32,
     quarantined: u32,
@@ -53,11 +49,6 @@ impl<S: PageSource> Heap<S> {
         let (count, hash) = self.check_lists(tally.free)?;
         if count != tally.free || hash != tally.free_hash {
             let what = Corruption::ListsDisagree { in_lists: count, in_heap: tally.free };
-            return Err(HeapError::Corrupted { addr: self.addr(0), what });
-        }
-        let (count, hash) = self.check_cache(tally.cached)?;
-        if count != tally.cached || hash != tally.cached_hash || count != self.cache.blocks {
-            let what = Corruption::ListsDisagree { in_lists: count, in_heap: tally.cached };
             return Err(HeapError::Corrupted { addr: self.addr(0), what });
         }
         let counters = [
@@ -101,12 +92,6 @@ impl<S: PageSource> Heap<S> {
             if seen.used() {
                 if seen.word & QUARANTINED != 0 {
                     tally.quarantined += 1;
-                } else if seen.word & CACHED != 0 {
-                    tally.cached += 1;
-                    tally.cached_hash = tally.cached_hash.wrapping_add(mix(off));
-                    if DEBUG {
-                        self.check_free_interior(off, off + NEXT_AT + 4, off + size)?;
-                    }
                 } else {
                     tally.used_bytes += size;
                     tally.live += 1;
@@ -165,36 +150,6 @@ impl<S: PageSource> Heap<S> {
             return top_error("no block starts where it should");
         }
         Ok(tally)
-    }
-
-    /// Walks the small-block cache; returns how many blocks it holds and
-    /// their hash. `cached` (the cached blocks of the walk) bounds each list.
-    fn check_cache(&self, cached: u32) -> Result<(u32, u64), HeapError> {
-        let (mut count, mut hash) = (0u32, 0u64);
-        for size in (MIN_BLOCK..=CACHE_MAX).step_by(8) {
-            let (mut off, mut here) = (self.cache.head(size), 0u16);
-            while off != NIL {
-                if !self.link_ok(off) || count > cached {
-                    let what = Corruption::BadLink { link: off };
-                    return Err(HeapError::Corrupted { addr: self.addr(0), what });
-                }
-                self.cached_entry(off, size)?;
-                count += 1;
-                here += 1;
-                hash = hash.wrapping_add(mix(off));
-                // SAFETY: `cached_entry` validated a cached block at `off`.
-                off = unsafe { self.rd(off + NEXT_AT) };
-            }
-            if here != self.cache.count(size) {
-                let what = Corruption::Counter {
-                    name: "cache count",
-                    recorded: self.cache.count(size) as u32,
-                    counted: here as u32,
-                };
-                return Err(HeapError::Corrupted { addr: self.addr(0), what });
-            }
-        }
-        Ok((count, hash))
     }
 
     /// Walks every list; returns how many entries they hold and their hash.

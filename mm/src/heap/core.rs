@@ -9,7 +9,6 @@ use core::fmt;
 use core::ptr;
 
 use super::block::{CHECK_LOW, MAX_REGION, NIL, PAGE, check_key};
-use super::cache::Cache;
 use super::lists::FreeLists;
 use super::source::PageSource;
 
@@ -44,7 +43,6 @@ pub struct Heap<S: PageSource> {
     /// are not checked for it (at least `top + 16`, or `mapped`).
     pub(super) fresh: u32,
     pub(super) lists: FreeLists,
-    pub(super) cache: Cache,
     /// Bytes in used blocks, headers included (quarantined blocks excluded).
     pub(super) used_bytes: u32,
     pub(super) live: u32,
@@ -69,11 +67,8 @@ pub struct HeapStats {
     pub peak_mapped_bytes: usize,
     /// Bytes in used blocks, headers and rounding included.
     pub used_bytes: usize,
-    /// Bytes in free blocks (mapped minus used minus quarantined), the
-    /// small-block cache included.
+    /// Bytes in free blocks (mapped minus used minus quarantined).
     pub free_bytes: usize,
-    /// Freed small blocks waiting in the small-block cache (counted as free).
-    pub cached_blocks: usize,
     /// Size of the largest free block, header included: a request of up to
     /// `largest_free - 8` bytes (less in debug mode) fits without growing.
     pub largest_free: usize,
@@ -101,7 +96,6 @@ impl<S: PageSource> Heap<S> {
             top: 0,
             fresh: 0,
             lists: FreeLists::new(),
-            cache: Cache::new(),
             used_bytes: 0,
             live: 0,
             quarantined: 0,
@@ -131,7 +125,6 @@ impl<S: PageSource> Heap<S> {
             used_bytes: self.used_bytes as usize,
             free_bytes: (self.mapped - self.used_bytes - self.quarantined_bytes) as usize,
             largest_free: self.largest_free() as usize,
-            cached_blocks: self.cache.blocks as usize,
             live_allocations: self.live as usize,
             quarantined_blocks: self.quarantined as usize,
             pages_grown: self.pages_grown,

@@ -18,9 +18,7 @@
 
 use super::Heap;
 use super::block::PAGE;
-use super::cache::Cache;
 use super::error::{Exhausted, HeapError};
-use super::lists::FreeLists;
 use super::source::PageSource;
 use super::top::trim_cut;
 
@@ -49,37 +47,9 @@ impl<S: PageSource> Heap<S> {
         Ok(())
     }
 
-    /// Called when no allocation is live: every block is free or cached, so
-    /// the heap resets to empty and unmaps everything in one go instead of
-    /// merging the cached blocks one by one. With quarantined blocks (which
-    /// must stay) it merges the cache back instead. Nothing to do if the
-    /// last free gave every page back already.
-    #[cold]
-    pub(super) fn empty(&mut self) -> Result<(), HeapError> {
-        if self.mapped == 0 {
-            return Ok(());
-        }
-        if self.quarantined != 0 {
-            return self.flush_cache();
-        }
-        let pages = (self.mapped / PAGE) as usize;
-        // SAFETY: every page is mapped and holds no live allocation (`live == 0`).
-        unsafe { self.source.unmap(0, pages) };
-        self.pages_returned += pages as u64;
-        self.mapped = 0;
-        self.top = 0;
-        self.fresh = 0;
-        self.used_bytes = 0;
-        self.lists = FreeLists::new();
-        self.cache = Cache::new();
-        Ok(())
-    }
-
-    /// Merges the small-block cache back and gives every whole free page at
-    /// the top of the heap back now, with no slack. Returns the number of
-    /// pages unmapped.
+    /// Gives every whole free page at the top of the heap back now, with no
+    /// slack. Returns the number of pages unmapped.
     pub fn trim(&mut self) -> Result<usize, HeapError> {
-        self.flush_cache()?;
         self.top_ok()?;
         let before = self.pages_returned;
         let top = self.top;

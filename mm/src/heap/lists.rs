@@ -94,8 +94,8 @@ impl FreeLists {
         if here != 0 {
             return Some(class::index((fl, here.trailing_zeros() as usize)));
         }
-        // `fl + 1 <= FL_COUNT <= 32`; a shift by 32 would overflow, so use u64.
-        let above = (self.fl_map as u64 & (u64::MAX << (fl + 1))) as u32;
+        // `fl + 1 < FL_COUNT < 32`: the shift cannot overflow.
+        let above = self.fl_map & (u32::MAX << (fl + 1));
         if above == 0 {
             return None;
         }

@@ -13,7 +13,7 @@
 //! Files: [`block`] (layout and size rounding), [`class`] (size classes),
 //! `lists` (free lists and bitmaps), `memory` (raw word access), `alloc`,
 //! `free`, `realloc`, `grow` (the operations), `top` (the top chunk),
-//! `validate` (pointers handed back), `cache` (small-block cache), `check` and `walk`
+//! `validate` (pointers handed back), `check` and `walk`
 //! (verification), `poison` (debug mode), [`source`] and [`arena`] (where
 //! pages come from), [`error`], [`torture`] (the shared random workload).
 
@@ -24,7 +24,6 @@ pub mod source;
 pub mod torture;
 
 mod alloc;
-mod cache;
 mod check;
 mod core;
 mod free;

@@ -141,26 +141,13 @@ impl<S: PageSource> Heap<S> {
 
     /// Nothing the constant-time search finds fits and the top chunk is too
     /// small: looks behind the first block of the request's own class
-    /// (`take_fit_in_own_class`), then merges the small-block cache back
-    /// and looks again (the heap never grows while free or cached memory
-    /// might serve), then grows the top chunk.
+    /// (`take_fit_in_own_class`: the heap never grows while a free block
+    /// would serve), then grows the top chunk.
     #[cold]
     #[inline(never)]
     fn refill(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
         if let Some(found) = self.take_fit_in_own_class(need)? {
             return Ok(found);
-        }
-        if self.cache.blocks != 0 {
-            self.flush_cache()?;
-            if let Some(class) = self.find_class(need) {
-                return self.pop_head(class, need);
-            }
-            if self.top_size() >= need {
-                return self.detach_top(need);
-            }
-            if let Some(found) = self.take_fit_in_own_class(need)? {
-                return Ok(found);
-            }
         }
         self.grow_top(need, req)?;
         self.detach_top(need)

@@ -40,7 +40,7 @@ fn a_double_free_is_rejected() {
 
 #[test]
 fn a_double_free_after_merging_is_found_by_walking() {
-    // Blocks too big for the small-block cache merge when freed.
+    // Blocks merge when freed.
     let mut h = heap();
     let a = h.malloc(2000).unwrap().as_ptr();
     let b = h.malloc(2000).unwrap().as_ptr();
@@ -144,9 +144,26 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
     let msg = rejected(&mut h, b, corrupted);
     let words = format!("check word is 0x41414141, expected {expected:#010x} for a header at this");
     assert!(msg.contains(&words), "{msg}");
-    // Its neighbour before it is not merged into it: that free is refused too.
-    rejected(&mut h, a, corrupted);
+    // Its neighbour before it frees without touching it: a used neighbour
+    // is never written, so its header is not even checked then (`check`
+    // still reports it) ...
+    h.test_free(a).unwrap();
     assert_eq!(h.check(), Err(corrupted));
+    // ... but one that looks free is checked before a merge, and refused.
+    let d = h.malloc(200).unwrap().as_ptr();
+    let e = h.malloc(200).unwrap().as_ptr();
+    let _pin = h.malloc(200).unwrap();
+    let e_header = e.wrapping_sub(8);
+    let e_check = h.check_word((addr(e_header) - h.base as usize) as u32);
+    let free_size = crate::heap::tests::block_of(200) as u32;
+    // SAFETY: deliberate corruption of `e`'s header: a wrong check word and
+    // the state "free", inside the arena the test owns.
+    unsafe { e_header.cast::<[u32; 2]>().write([0x4242_4242, free_size]) };
+    let bad_e = HeapError::Corrupted {
+        addr: addr(e_header),
+        what: Corruption::BadCheckWord { found: 0x4242_4242, expected: e_check },
+    };
+    rejected(&mut h, d, bad_e);
     // The block after it frees fine (it never looks back at a used block).
     h.test_free(c).unwrap();
     for _ in 0..200 {

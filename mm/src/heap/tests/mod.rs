@@ -7,7 +7,6 @@
 //! say so each.
 
 mod basic;
-mod cache;
 mod detect;
 mod edge;
 mod promises;

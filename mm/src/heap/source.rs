@@ -88,5 +88,13 @@ pub unsafe trait PageSource {
     /// check word with it, so that no data pattern passes for a header at
     /// the same address on every boot. Its quality never affects
     /// correctness, only how unlikely such an accident is.
-    fn boot_secret(&mut self) -> u32;
+    ///
+    /// The default is the region's address, which changes from run to run
+    /// only where that address does (a host process's allocation, not a
+    /// kernel's fixed region): a source that can read a clock or a counter
+    /// overrides it, as the kernel's does.
+    fn boot_secret(&mut self) -> u32 {
+        let base = self.region().base.as_ptr().addr() as u64;
+        (base ^ (base >> 32)) as u32
+    }
 }

@@ -141,9 +141,6 @@ fn a_const_heap_can_be_built() {
             Err(crate::heap::MapError::OutOfFrames)
         }
         unsafe fn unmap(&mut self, _: usize, _: usize) {}
-        fn boot_secret(&mut self) -> u32 {
-            0
-        }
     }
     static HEAP: std::sync::Mutex<Heap<Never>> = std::sync::Mutex::new(Heap::new(Never));
     assert_eq!(HEAP.lock().unwrap().stats().mapped_bytes, 0);

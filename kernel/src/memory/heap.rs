@@ -14,6 +14,12 @@
 //! Lock order: the heap's lock, then the memory lock. So code holding
 //! `memory::lock()` must not allocate from the heap (it would wait for
 //! itself), and the page source never calls back into the heap.
+//!
+//! Built with the `alloc-trace` feature, the global allocator prints each
+//! call it served on the console (`alloc-trace: a <ptr> <size> <align>`,
+//! `r <old> <new> <size>`, `f <ptr>`), after the heap's lock is released;
+//! `scripts/record-alloc-trace.sh` turns a self-test run's lines into the
+//! benchmark's trace file.
 
 use super::{HEAP_TOP, Memory, lock};
 use crate::sync::{IrqMutex, IrqMutexGuard};
@@ -212,6 +218,25 @@ pub fn heap_check() -> Result<(), HeapError> {
     HEAP.lock().check()
 }
 
+/// Prints one `alloc-trace:` line (the `alloc-trace` feature). A call made
+/// while the console is held (by code that allocates while printing)
+/// cannot wait for it: its line is lost, and the recording script, which
+/// checks every pointer's history, refuses the trace.
+#[cfg(feature = "alloc-trace")]
+fn record(args: core::fmt::Arguments<'_>) {
+    use core::fmt::Write;
+    if let Some(mut console) = crate::console::CONSOLE.try_lock() {
+        let _ = writeln!(console, "alloc-trace: {args}");
+    }
+}
+
+macro_rules! record {
+    ($($arg:tt)*) => {
+        #[cfg(feature = "alloc-trace")]
+        record(format_args!($($arg)*));
+    };
+}
+
 /// `Box`, `Vec` and friends allocate here.
 struct KernelAllocator;
 
@@ -228,6 +253,9 @@ unsafe impl GlobalAlloc for KernelAllocator {
         } else {
             HEAP.lock().malloc_aligned(layout.size(), layout.align())
         };
+        if let Ok(p) = result {
+            record!("a {p:p} {} {}", layout.size(), layout.align());
+        }
         or_null(result, layout)
     }
 
@@ -242,10 +270,15 @@ unsafe impl GlobalAlloc for KernelAllocator {
             }
             result
         };
+        if let Ok(p) = result {
+            record!("a {p:p} {} {}", layout.size(), layout.align());
+        }
         or_null(result, layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // Recorded first: once freed, the block may be handed out again.
+        record!("f {ptr:p}");
         // SAFETY: `GlobalAlloc` callers pass pointers from `alloc`.
         unsafe { kfree(ptr) };
     }
@@ -261,7 +294,10 @@ unsafe impl GlobalAlloc for KernelAllocator {
             }
             Err(HeapError::BadAlignment { .. }) => ptr::null_mut(),
             Err(e) => corruption("realloc", ptr, e),
-            Ok(p) => p.as_ptr(),
+            Ok(p) => {
+                record!("r {ptr:p} {p:p} {new_size}");
+                p.as_ptr()
+            }
         }
     }
 }

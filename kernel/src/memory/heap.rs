@@ -222,7 +222,7 @@ pub fn heap_check() -> Result<(), HeapError> {
 /// while the console is held (by code that allocates while printing)
 /// cannot wait for it: its line is lost, and the recording script, which
 /// checks every pointer's history, refuses the trace.
-#[cfg(feature = "alloc-trace")]
+/// Without the feature the call is compiled out (`cfg!` is a constant).
 fn record(args: core::fmt::Arguments<'_>) {
     use core::fmt::Write;
     if let Some(mut console) = crate::console::CONSOLE.try_lock() {
@@ -232,8 +232,9 @@ fn record(args: core::fmt::Arguments<'_>) {
 
 macro_rules! record {
     ($($arg:tt)*) => {
-        #[cfg(feature = "alloc-trace")]
-        record(format_args!($($arg)*));
+        if cfg!(feature = "alloc-trace") {
+            record(format_args!($($arg)*));
+        }
     };
 }
 

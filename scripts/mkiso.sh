@@ -21,7 +21,8 @@
 #
 # Environment: GRUB_LIB, where GRUB's platform files are (default
 # /usr/lib/grub); GFXPAYLOAD=text makes GRUB leave the screen in EGA text
-# mode (the tests boot the text console that way).
+# mode and load no video driver (the tests boot the text console that way,
+# and a 4 MiB machine needs the driver's memory for the kernel).
 #
 # PROGRAMS (environment): user programs (ELF files, space-separated paths)
 # to put on the image, in every entry, as one boot module: a ustar archive

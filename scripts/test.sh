@@ -253,7 +253,9 @@ kill_reports() {
     'process [0-9]+ \(bad\) killed: page fault: write at 0xbfe[0-9a-f]{5} in the gap below the stack \(stack overflow'
     'process [0-9]+ \(bad\) killed: page fault: write at 0x4[0-9a-f]{7} in the anonymous mapping \(r--\), which forbids it'
     'process [0-9]+ \(hog\) killed: out of memory: no free frame for the anonymous mapping page at 0x[0-9a-f]{8}'
-    'fuzz: done: 30000 calls, [0-9]+ errors returned, 0 surprises'
+    'process [0-9]+ \(cowoom\) killed: out of memory: no free frame to copy the shared heap page at 0x004[0-9a-f]{5} \(copy-on-write\); eip 0x004[0-9a-f]{5}'
+    'waiter: 6 children, 6 statuses: exits 0, 7, -3, 255, a fault, a #GP'
+    'fuzz: done: 30000 calls, [0-9]+ errors returned, 0 surprises; [0-9]+ frames held; [1-9][0-9]* children forked and collected'
   )
   for pattern in "${patterns[@]}"; do
     grep -qE -- "$pattern" "$log" || missing+=("$pattern")

@@ -22,9 +22,10 @@
 //! creation and kept up to date by [`SharedKernelHalf`]. A page leaves
 //! through [`FrameCounts::release`], so a shared frame goes back to the
 //! allocator only with its last user; forking and copy-on-write are in
-//! `fork.rs`.
+//! `fork.rs`, reading and writing a space's memory in `user_copy.rs`.
 
 use super::counts::FrameCounts;
+use super::error::{SpaceError, SpaceFrames};
 use super::shared::SharedKernelHalf;
 use super::tables::SpaceTables;
 use super::window::{FrameWindow, WindowSlot};
@@ -37,57 +38,6 @@ use crate::paging::{
 use core::fmt;
 use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
-
-/// How many frames a space holds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SpaceFrames {
-    /// The page directory (1 while the space exists).
-    pub directory: u32,
-    /// Page tables of the user half.
-    pub tables: u32,
-    /// Pages mapped in the user half.
-    pub pages: u32,
-}
-
-impl SpaceFrames {
-    /// All of them.
-    pub const fn total(&self) -> u32 {
-        self.directory + self.tables + self.pages
-    }
-}
-
-/// Why an address-space operation was refused; nothing changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SpaceError {
-    /// The page is in the kernel half, which a space never maps on its own.
-    KernelHalf(Page),
-    /// No free frame (for the page or for its page table).
-    OutOfFrames,
-    /// The page is mapped already.
-    AlreadyMapped(Page),
-    /// The page is not mapped.
-    NotMapped(Page),
-    /// The registry of directories sharing the kernel half is full.
-    TooManySpaces,
-    /// A write fault on a page that is not marked copy-on-write.
-    NotCopyOnWrite(Page),
-    /// A write into a page mapped read-only (maybe shared by a fork).
-    ReadOnly(Page),
-}
-
-impl fmt::Display for SpaceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SpaceError::KernelHalf(p) => write!(f, "{p:?} is in the kernel half"),
-            SpaceError::OutOfFrames => f.write_str("out of memory: no free frame"),
-            SpaceError::AlreadyMapped(p) => write!(f, "{p:?} is mapped already"),
-            SpaceError::NotMapped(p) => write!(f, "{p:?} is not mapped"),
-            SpaceError::TooManySpaces => f.write_str("too many address spaces at once"),
-            SpaceError::NotCopyOnWrite(p) => write!(f, "{p:?} is not a copy-on-write page"),
-            SpaceError::ReadOnly(p) => write!(f, "{p:?} is mapped read-only"),
-        }
-    }
-}
 
 /// The page-table flags of a user page with `writable` or not.
 pub const fn user_flags(writable: bool) -> PageTableFlags {
@@ -359,64 +309,6 @@ impl<W: FrameWindow> AddressSpace<W> {
             }
             Err(e) => panic!("space: unmapping {page:?}, which lookup found mapped, failed: {e}"),
         }
-    }
-
-    /// The physical address `addr` maps to, or `None`.
-    pub fn translate(&mut self, addr: VirtAddr) -> Option<PhysAddr> {
-        if addr.directory_index() >= KERNEL_PDE {
-            return None;
-        }
-        self.mapper.translate(addr)
-    }
-
-    /// The present entry mapping `page` (user half only), or `None`.
-    pub fn lookup(&mut self, page: Page) -> Option<PageTableEntry> {
-        if page.directory_index() >= KERNEL_PDE {
-            return None;
-        }
-        self.mapper.lookup(page)
-    }
-
-    /// Copies `buf.len()` bytes at `addr` of this space into `buf`,
-    /// through the data window. Fails at the first page not mapped.
-    pub fn read(&mut self, addr: VirtAddr, buf: &mut [u8]) -> Result<(), SpaceError> {
-        let mut done = 0;
-        while done < buf.len() {
-            let at = VirtAddr::new(addr.as_u32().wrapping_add(done as u32));
-            let page = Page::containing(at);
-            let phys = self.translate(at).ok_or(SpaceError::NotMapped(page))?;
-            let offset = at.page_offset() as usize;
-            let n = (PAGE_SIZE as usize - offset).min(buf.len() - done);
-            let frame = Frame::containing(phys);
-            let bytes = self.show_data(&frame);
-            buf[done..done + n].copy_from_slice(&bytes[offset..offset + n]);
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Copies `bytes` into this space at `addr`, through the data window,
-    /// as a store of the process would. Fails, having written the pages
-    /// before it, at the first page not mapped, or mapped read-only: a
-    /// page a fork shared must be made the space's own first
-    /// ([`copy_on_write`](Self::copy_on_write)), or the write would reach
-    /// every space sharing it.
-    pub fn write(&mut self, addr: VirtAddr, bytes: &[u8]) -> Result<(), SpaceError> {
-        let mut done = 0;
-        while done < bytes.len() {
-            let at = VirtAddr::new(addr.as_u32().wrapping_add(done as u32));
-            let page = Page::containing(at);
-            let entry = self.lookup(page).ok_or(SpaceError::NotMapped(page))?;
-            if !entry.flags().contains(PageTableFlags::WRITABLE) {
-                return Err(SpaceError::ReadOnly(page));
-            }
-            let offset = at.page_offset() as usize;
-            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
-            let frame = Frame::containing(entry.addr());
-            self.show_data(&frame)[offset..offset + n].copy_from_slice(&bytes[done..done + n]);
-            done += n;
-        }
-        Ok(())
     }
 
     /// Ends the space: unregisters its directory from `kernel`, unmaps

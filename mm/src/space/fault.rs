@@ -24,7 +24,8 @@
 
 #![forbid(unsafe_code)]
 
-use super::regions::{Access, RegionKind, Rights, UserRegions};
+use super::access::Access;
+use super::regions::{RegionKind, Rights, UserRegions};
 use crate::addr::VirtAddr;
 use crate::frame::Page;
 use crate::layout::{USER_END, USER_IMAGE_START, USER_STACK_BOTTOM, USER_STACK_GAP};

@@ -30,8 +30,9 @@
 //! Out of frames during a copy, nothing changed; the caller (the fault
 //! handler) ends the process that needed the copy.
 
-use super::address_space::{AddressSpace, SpaceError};
+use super::address_space::AddressSpace;
 use super::counts::FrameCounts;
+use super::error::SpaceError;
 use super::window::{FrameWindow, WindowSlot};
 use crate::addr::{PAGE_SIZE, VirtAddr};
 use crate::frame::{Frame, FrameAllocator, Page};

@@ -14,13 +14,16 @@
 //! - [`fault::decide`]: map a zeroed page, grow the stack, copy a shared
 //!   page, or kill.
 
+mod access;
 mod address_space;
 pub mod counts;
+mod error;
 pub mod fault;
 mod fork;
 mod regions;
 mod shared;
 mod tables;
+mod user_copy;
 mod window;
 
 #[cfg(not(target_os = "none"))]
@@ -37,10 +40,12 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use address_space::{AddressSpace, SpaceError, SpaceFrames, user_flags};
+pub use access::{Access, BadPointer};
+pub use address_space::{AddressSpace, user_flags};
 pub use counts::FrameCounts;
+pub use error::{SpaceError, SpaceFrames};
 pub use fork::CopyOnWrite;
-pub use regions::{Access, BadPointer, Region, RegionError, RegionKind, Rights, UserRegions};
+pub use regions::{Region, RegionError, RegionKind, Rights, UserRegions};
 pub use shared::{SharedKernelHalf, TooManySpaces};
 pub use tables::SpaceTables;
 pub use window::{FrameWindow, WindowSlot};

@@ -168,9 +168,10 @@ selftest() {
     seen=$((seen + 1))
     case "$line" in
       *" ... ok") pass "$tag ${line% ... ok}" ;;
+      *" ... not run: "*) fail "$tag ${line%% ... not run: *}" "not run: ${line#* ... not run: }" ;;
       *) fail "$tag ${line%% ... FAILED: *}" "${line#* ... FAILED: }" ;;
     esac
-  done < <(grep -E '^[A-Za-z0-9_:]+ \.\.\. (ok|FAILED: .*)$' "$log")
+  done < <(grep -E '^[A-Za-z0-9_:]+ \.\.\. (ok|FAILED: .*|not run: .*)$' "$log")
   if [ "$status" -eq 33 ] && [ "${announced:-x}" = "$seen" ]; then
     pass "$tag boot: $seen self-tests ran and the kernel reported success"
   else
@@ -217,6 +218,37 @@ fault fault::kfree_double_free 4M \
   'KERNEL PANIC: kfree\((0xd[0-9a-f]{7})\): double free of \1: the block is already free'
 fault fault::kfree_foreign_pointer 4M \
   'KERNEL PANIC: kfree\(0xc0[0-9a-f]{6}\): 0xc0[0-9a-f]{6} is not inside the heap'
+
+# selftest_words NAME CMDLINE STATUS PATTERN...: boots the self-test kernel
+# with CMDLINE; it must exit with STATUS (33 success, 35 tests failed or
+# refused) and print every PATTERN.
+selftest_words() {
+  local name=$1 cmdline=$2 want=$3; shift 3
+  boot "words-$name" 32M "$cmdline"
+  local missing=()
+  for pattern in "$@"; do
+    grep -qE -- "$pattern" "$log" || missing+=("$pattern")
+  done
+  if [ "$status" -eq "$want" ] && [ ${#missing[@]} -eq 0 ]; then
+    pass "[words] $cmdline"
+  else
+    fail "[words] $cmdline" "$(explain "$status"), expected: $(explain "$want"); missing: ${missing[*]:-nothing} (log: $log)"
+    tail -n 15 "$log" | indent
+    by_hand "$again"
+  fi
+}
+
+step "booting with malformed, unknown and missing self-test words"
+selftest_words bad-seed "selftest seed=12x" 35 \
+  '^selftest: seed=12x is not a number: give it in decimal or 0x-hexadecimal .*; no test was run$'
+selftest_words unknown-test "selftest run=frmes" 35 \
+  '^selftest: no test is named "frmes" or has it in its name$' '^  frames::' \
+  '^selftest: boot with `selftest list` to see every test'"'"'s name$'
+selftest_words no-mem "selftest run=boot::" 35 \
+  '^boot::available_total_matches_the_ram_qemu_was_given \.\.\. not run: needs mem=SIZE on the command line' \
+  '^boot::kernel_runs_in_the_higher_half \.\.\. ok$' '^selftest: [0-9]+ passed, 0 failed, 1 not run$'
+selftest_words list "selftest list" 33 \
+  '^  heap::seeded_torture$' '^  fault::null_deref \(fault scenario\)$'
 
 # A Multiboot1 loader: the kernel must say so and halt (not reset, not run on).
 wrong_loader() {

@@ -1,8 +1,9 @@
 //! The boot path: higher half, Multiboot2 information, memory map.
 
-use crate::cmdline::{CommandLine, parse_size};
+use crate::cmdline::CommandLine;
+use crate::cmdline::selftest::MEM_MISSING;
 use crate::memory::boot_info;
-use crate::selftest::{TestResult, ktest};
+use crate::selftest::{Failure, TestResult, ktest};
 use crate::{ensure, ensure_eq};
 use mm::layout::KERNEL_BASE;
 
@@ -47,13 +48,8 @@ fn memory_map_has_available_ram_above_1_mib() -> TestResult {
 #[ktest]
 fn available_total_matches_the_ram_qemu_was_given() -> TestResult {
     let info = boot_info::get();
-    let cmdline = CommandLine::new(info.command_line());
-    let Some(mem) = cmdline.value("mem").and_then(parse_size) else {
-        return Err(crate::selftest::Failure::new(
-            file!(),
-            line!(),
-            format_args!("no mem=SIZE on the command line"),
-        ));
+    let Some(mem) = crate::selftest::args().mem else {
+        return Err(Failure::not_run(file!(), line!(), MEM_MISSING));
     };
     let available: u64 = info.memory_map().filter(|r| r.kind == 1).map(|r| r.len).sum();
     // The firmware keeps the 384 KiB hole below 1 MiB and a little at the

@@ -9,6 +9,8 @@
 #   make bench          host benchmarks of the frame allocator, paging and the heap;
 #                       the heap chart goes to build/bench/heap.svg
 #   make bench-docs     copy that chart into docs/bench/ (the one tracked change)
+#   make soak           every host property test SOAK_CASES times (default 2000,
+#                       about 25 minutes; scripts/soak.sh)
 #   make clean
 #
 # Each first installs what is missing (scripts/ensure-deps.sh) and says so.
@@ -26,7 +28,7 @@ ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
 endif
 
-.PHONY: all iso run debug test bench bench-docs clean deps FORCE
+.PHONY: all iso run debug test bench bench-docs soak clean deps FORCE
 
 all: iso
 iso: build/kernel.iso
@@ -64,6 +66,9 @@ test: deps
 bench: deps
 	@echo "building and running the host benchmarks (first time: a minute or two) ..."
 	cargo bench -p mm --bench '*'
+
+soak: deps
+	@scripts/soak.sh
 
 bench-docs:
 	@test -e build/bench/heap.svg || { echo "no build/bench/heap.svg yet: run make bench first" >&2; exit 1; }

@@ -18,6 +18,9 @@ pub mod memmap;
 pub mod paging;
 pub mod vrange;
 
+#[cfg(test)]
+mod proptest_cases;
+
 #[cfg(not(target_os = "none"))]
 pub mod emulate;
 

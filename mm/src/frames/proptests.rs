@@ -39,7 +39,7 @@ fn mark(number: u32) -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(crate::proptest_cases::config(128))]
 
     #[test]
     fn random_allocate_free_sequences_match_the_models(ops in proptest::collection::vec(op(), 1..24)) {

@@ -23,6 +23,8 @@ mod proptest_cases;
 
 #[cfg(not(target_os = "none"))]
 pub mod emulate;
+#[cfg(not(target_os = "none"))]
+pub mod fuzz;
 
 pub use addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 pub use frame::{Frame, FrameAllocator, FreeError, Page};

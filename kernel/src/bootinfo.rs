@@ -226,5 +226,7 @@ pub fn frames_holding(start: PhysAddr, size: u32) -> Option<FrameRange> {
     (frames.end_addr() >= end).then_some(frames)
 }
 
+#[cfg(not(target_os = "none"))]
+pub mod fuzz;
 #[cfg(test)]
 mod tests;

@@ -218,6 +218,8 @@ fault fault::kfree_double_free 4M \
   'KERNEL PANIC: kfree\((0xd[0-9a-f]{7})\): double free of \1: the block is already free'
 fault fault::kfree_foreign_pointer 4M \
   'KERNEL PANIC: kfree\(0xc0[0-9a-f]{6}\): 0xc0[0-9a-f]{6} is not inside the heap'
+fault frames::corrupted_stack_entry 4M \
+  'KERNEL PANIC: frame stack corrupted: entry [0-9]+ of stack page 0x[0-9a-f]{8} holds 0x00000000: not usable RAM'
 
 # selftest_words NAME CMDLINE STATUS PATTERN...: boots the self-test kernel
 # with CMDLINE; it must exit with STATUS (33 success, 35 tests failed or

@@ -6,8 +6,11 @@
 //! 2. Take the frames for the allocator's bitmap (1 bit per frame, so one
 //!    frame per 128 MiB) from the top of usable memory and show them
 //!    through fixmap windows.
-//! 3. Hand every remaining usable frame to the frame stack, which keeps
-//!    itself in free frames, reached through the fixmap's stack window.
+//! 3. Hand every remaining usable frame to the frame allocator. It lists
+//!    none of them: all start out untouched, below its watermark, so this
+//!    costs the same whatever the amount of RAM. Frames freed later go on
+//!    its stack, which keeps itself in free frames, reached through the
+//!    fixmap's stack window.
 
 use super::fixmap::{self, Slot};
 use super::image;
@@ -74,7 +77,8 @@ pub fn map_entries<'a>(info: &'a BootInfo<'_>) -> impl Iterator<Item = MapEntry>
     info.memory_map().map(|r| MapEntry::from_multiboot(r.start, r.len, r.kind))
 }
 
-/// Builds the frame stack. Call once.
+/// Builds the frame allocator. Call once. Writes no frame of RAM except
+/// the bitmap's (cleared, 1 bit per frame).
 pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameReport), FramesError> {
     let (kernel_start, kernel_end) = image::physical_span();
     let (info_start, info_size) =

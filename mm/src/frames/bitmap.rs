@@ -3,7 +3,8 @@
 //! The frame stack alone cannot tell whether a frame being freed is already
 //! on it without searching it. This bitmap answers in O(1): a bit is set when
 //! the frame is handed out and cleared when it comes back, so freeing a frame
-//! whose bit is clear is refused before it can corrupt the stack. It costs
+//! whose bit is clear (on the stack, or untouched: never handed out) is
+//! refused before it can corrupt the stack. It costs
 //! 1 bit per frame up to the highest usable frame: 4 KiB of bitmap covers
 //! 128 MiB of RAM, 128 KiB covers all 4 GiB.
 //!

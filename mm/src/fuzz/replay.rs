@@ -38,13 +38,15 @@ pub fn replay(fuzz_dir: &Path, target: &str, body: fn(&[u8])) -> Replayed {
         for file in files {
             let data = fs::read(&file).expect("reading a fuzz input");
             out.inputs += 1;
+            // Named from the repository root, as `fuzz/regressions/heap/...`.
+            let name = Path::new("fuzz").join(file.strip_prefix(fuzz_dir).unwrap_or(&file));
             if let Err(panic) = catch_unwind(AssertUnwindSafe(|| body(&data))) {
                 let message = panic
                     .downcast_ref::<String>()
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                out.failed.push((file, message));
+                out.failed.push((name, message));
             }
         }
     }
@@ -63,8 +65,8 @@ impl Replayed {
             .collect();
         assert!(
             failures.is_empty(),
-            "{} of {} inputs of fuzz target `{target}` fail (replay one with \
-             `cargo fuzz run {target} FILE` in fuzz/):\n{}",
+            "{} of {} inputs of fuzz target `{target}` fail (under libFuzzer: \
+             `RUSTC_BOOTSTRAP=1 cargo fuzz run {target} FILE`):\n{}",
             failures.len(),
             self.inputs,
             failures.join("\n")

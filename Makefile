@@ -12,6 +12,8 @@
 #   make bench-docs     copy that chart into docs/bench/ (the one tracked change)
 #   make soak           every host property test SOAK_CASES times (default 2000,
 #                       about 25 minutes; scripts/soak.sh)
+#   make fuzz           the libFuzzer targets in fuzz/, FUZZ_SECONDS each (default
+#                       300; FUZZ_TARGET=heap|memmap|frames|bootinfo; scripts/fuzz.sh)
 #   make clean
 #
 # Each first installs what is missing (scripts/ensure-deps.sh) and says so.
@@ -29,7 +31,7 @@ ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
 endif
 
-.PHONY: all iso run debug test bench bench-docs soak clean deps FORCE
+.PHONY: all iso run debug test bench bench-docs soak fuzz clean deps FORCE
 
 all: iso
 iso: build/kernel.iso
@@ -72,12 +74,15 @@ bench: deps
 soak: deps
 	@scripts/soak.sh
 
+fuzz: deps
+	@scripts/fuzz.sh
+
 bench-docs:
 	@test -e build/bench/heap.svg || { echo "no build/bench/heap.svg yet: run make bench first" >&2; exit 1; }
 	cp build/bench/heap.svg docs/bench/heap.svg
 
 clean:
 	cargo clean
-	rm -rf build
+	rm -rf build fuzz/target
 
 FORCE:

@@ -1,7 +1,10 @@
 # The kernel's build, run and test commands. See README.md.
 #
-#   make / make iso     build/kernel.elf and build/kernel.iso (bootable from CD or USB)
-#   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M)
+#   make / make iso     build/kernel.elf, build/kernel-test.elf and build/kernel.iso:
+#                       one image for BIOS, 64-bit and 32-bit UEFI (CD or USB), with
+#                       a menu entry for the kernel and one for its self-tests
+#   make run            boot the ISO in QEMU, serial on this terminal (MEM=4M or MEM=128M);
+#                       says so if the machine reset or triple-faulted
 #   make debug          QEMU waiting for GDB on a free port, GDB attached with the
 #                       kernel's symbols, the kernel's serial output between GDB's lines
 #   make test           formatting, clippy and rustdoc checks, host unit tests, then
@@ -26,6 +29,10 @@ MEM ?= 128M
 export RUSTC_BOOTSTRAP := 1
 KERNEL_OUT := target/i686-kernel/release/kernel
 QEMU_ARGS := -m $(MEM) -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# make run's image: the kernel, or the self-test kernel with KERNEL=build/kernel-test.elf
+# and CMDLINE="selftest ..." (how make test checks the wrapper).
+KERNEL ?= build/kernel.elf
+CMDLINE ?= mem=$(MEM)
 # No window where there is no display: the serial console shows everything.
 ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
@@ -48,14 +55,22 @@ build/kernel.elf: deps FORCE
 	@mkdir -p build
 	@cmp -s $(KERNEL_OUT) $@ || cp $(KERNEL_OUT) $@
 
-build/kernel.iso: build/kernel.elf scripts/mkiso.sh
-	@scripts/mkiso.sh build/kernel.elf $@
-	@echo "built $@"
+build/kernel-test.elf: deps FORCE
+	@echo "building the self-test kernel for i686 ..."
+	@cargo kernel-build --features selftest || { echo "the kernel did not build; run by hand: RUSTC_BOOTSTRAP=1 cargo kernel-build --features selftest" >&2; exit 1; }
+	@mkdir -p build
+	@cmp -s $(KERNEL_OUT) $@ || cp $(KERNEL_OUT) $@
 
-run: build/kernel.elf
-	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"
+# The self-test kernel is built second: cargo's output path is shared.
+build/kernel.iso: build/kernel.elf build/kernel-test.elf scripts/mkiso.sh
+	@scripts/mkiso.sh --menu build/kernel.elf build/kernel-test.elf $@
+	@echo "built $@ (BIOS, 64-bit and 32-bit UEFI; menu: kernel, kernel self-tests)"
+
+# scripts/run.sh says how the run ended: a reset or triple fault is an error.
+run: $(KERNEL)
+	@scripts/mkiso.sh $(KERNEL) build/run.iso "$(CMDLINE)"
 	@echo "booting with $(MEM) of RAM; quit with Ctrl-A X"
-	qemu-system-i386 -cdrom build/run.iso $(QEMU_ARGS) -serial mon:stdio
+	@scripts/run.sh build/run.iso $(QEMU_ARGS) -serial mon:stdio
 
 debug: build/kernel.elf
 	@scripts/mkiso.sh build/kernel.elf build/run.iso "mem=$(MEM)"

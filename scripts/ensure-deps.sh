@@ -3,9 +3,12 @@
 # doing while it does, and does nothing when everything is there. Safe to run
 # any number of times.
 #
-#   - commands: qemu-system-i386; grub-mkrescue and grub-file (named
-#     grub2-mkrescue and grub2-file on Fedora) with GRUB's i386-pc platform
-#     files; xorriso; mformat (mtools); objcopy (binutils); gdb. Installed
+#   - commands: qemu-system-i386 and qemu-system-x86_64; grub-mkrescue and
+#     grub-file (named grub2-mkrescue and grub2-file on Fedora) with GRUB's
+#     platform files for BIOS (i386-pc), 64-bit and 32-bit UEFI (x86_64-efi,
+#     i386-efi); xorriso; mformat (mtools); objcopy (binutils); gdb; the UEFI
+#     firmware OVMF, 64- and 32-bit; Bochs with its BIOSes and X display,
+#     and Xvfb to give it a screen nobody sees (make test boots in both). Installed
 #     with apt-get (through sudo when not root); without apt-get, the script
 #     lists what to install and stops.
 #   - Rust: rustup, the toolchain pinned in rust-toolchain.toml and its
@@ -13,11 +16,14 @@
 #     the script says how to get it and stops.
 #
 # Environment (for scripts/test/ensure-deps.sh): GRUB_LIB, where GRUB's
-# platform files are (default /usr/lib/grub).
+# platform files are (default /usr/lib/grub); FIRMWARE_DIR, where OVMF and
+# Bochs's BIOSes are (default /usr/share); BOCHS_PLUGINS, Bochs's plugins.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 GRUB_LIB=${GRUB_LIB:-/usr/lib/grub}
+FIRMWARE_DIR=${FIRMWARE_DIR:-/usr/share}
+BOCHS_PLUGINS=${BOCHS_PLUGINS:-/usr/lib/$(uname -m)-linux-gnu/bochs/plugins}
 
 say() { printf 'ensure-deps: %s\n' "$*"; }
 die() {
@@ -29,12 +35,29 @@ die() {
 # Each line: the commands that can fill the need (any one will do), the
 # Debian package that brings it.
 needs='qemu-system-i386           qemu-system-x86
+qemu-system-x86_64               qemu-system-x86
 grub-mkrescue,grub2-mkrescue     grub-common
 grub-file,grub2-file             grub-common
 xorriso                          xorriso
 mformat                          mtools
 objcopy                          binutils
-gdb                              gdb'
+gdb                              gdb
+bochs                            bochs
+xvfb-run                         xvfb
+xauth                            xauth'
+
+# Files that no command stands for: GRUB's platform files (grub-mkrescue
+# puts every platform it finds into the image, and scripts/mkiso.sh refuses
+# an image without all three), the UEFI firmware the tests boot under, and
+# Bochs's BIOS, VGA BIOS and X display.
+file_needs="$GRUB_LIB/i386-pc/moddep.lst             grub-pc-bin      GRUB's i386-pc platform files (legacy BIOS)
+$GRUB_LIB/x86_64-efi/moddep.lst          grub-efi-amd64-bin GRUB's x86_64-efi platform files (64-bit UEFI)
+$GRUB_LIB/i386-efi/moddep.lst            grub-efi-ia32-bin GRUB's i386-efi platform files (32-bit UEFI)
+$FIRMWARE_DIR/ovmf/OVMF.fd               ovmf             64-bit UEFI firmware for QEMU (OVMF)
+$FIRMWARE_DIR/OVMF/OVMF32_CODE_4M.secboot.fd ovmf-ia32    32-bit UEFI firmware for QEMU (OVMF)
+$FIRMWARE_DIR/bochs/BIOS-bochs-latest    bochsbios        Bochs's BIOS
+$FIRMWARE_DIR/vgabios/vgabios.bin        vgabios          Bochs's VGA BIOS
+$BOCHS_PLUGINS/libbx_x_gui.so            bochs-x          Bochs's X display"
 
 missing_cmds=() missing_pkgs=()
 while read -r cmds pkg; do
@@ -47,11 +70,12 @@ while read -r cmds pkg; do
     missing_pkgs+=("$pkg")
   fi
 done <<<"$needs"
-# grub-mkrescue needs the i386-pc modules to make a BIOS-bootable image.
-if [ ! -d "$GRUB_LIB/i386-pc" ]; then
-  missing_cmds+=("GRUB's i386-pc platform files ($GRUB_LIB/i386-pc)")
-  missing_pkgs+=(grub-pc-bin)
-fi
+while read -r file pkg what; do
+  if [ ! -e "$file" ]; then
+    missing_cmds+=("$what ($file)")
+    missing_pkgs+=("$pkg")
+  fi
+done <<<"$file_needs"
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   # shellcheck disable=SC2207
@@ -60,12 +84,15 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
     die "missing: $(printf '%s, ' "${missing_cmds[@]}" | sed 's/, $//')" \
       "this machine has no apt-get: please install these with your package manager, then run make again." \
       "  commands needed: qemu-system-i386, grub-mkrescue (or grub2-mkrescue) and grub-file" \
-      "    (or grub2-file), xorriso, mformat (mtools), objcopy (binutils), gdb," \
-      "    and GRUB's platform files for i386-pc (BIOS), x86_64-efi and i386-efi (UEFI)" \
+      "    (or grub2-file), xorriso, mformat (mtools), objcopy (binutils), gdb, bochs, xvfb-run," \
+      "    GRUB's platform files for i386-pc (BIOS), x86_64-efi and i386-efi (UEFI)," \
+      "    and the OVMF UEFI firmware, 64-bit and 32-bit" \
       "  Debian's package names: qemu-system-x86 grub-common grub-pc-bin grub-efi-amd64-bin" \
-      "    grub-efi-ia32-bin xorriso mtools binutils gdb" \
+      "    grub-efi-ia32-bin xorriso mtools binutils gdb ovmf ovmf-ia32 bochs bochsbios" \
+      "    vgabios bochs-x xvfb xauth" \
       "  on Fedora: sudo dnf install qemu-system-x86 grub2-tools-extra grub2-pc-modules" \
-      "    grub2-efi-x64-modules grub2-efi-ia32-modules xorriso mtools binutils gdb"
+      "    grub2-efi-x64-modules grub2-efi-ia32-modules xorriso mtools binutils gdb edk2-ovmf" \
+      "    edk2-ovmf-ia32 bochs xorg-x11-server-Xvfb"
   fi
   sudo=()
   if [ "$(id -u)" -ne 0 ]; then

@@ -9,12 +9,15 @@
 //!
 //! 1. Zero `.bss` (GRUB does, but the Multiboot2 spec does not promise it,
 //!    and the page tables below live there).
-//! 2. Fill the kernel page table with frames 0..1023 (the first 4 MiB).
-//! 3. Point directory entries 0 (identity, so the instruction after
+//! 2. Check the CPU (`cpucheck.rs`) on the boot stack, at its physical
+//!    address: a CPU without what the compiled code uses gets a message on
+//!    serial and screen and a halt, not a silent reset.
+//! 3. Fill the kernel page table with frames 0..1023 (the first 4 MiB).
+//! 4. Point directory entries 0 (identity, so the instruction after
 //!    enabling paging still exists) and 768 (0xC0000000) at it, 1022 at
 //!    the empty fixmap table, 1023 at the directory itself (recursive).
-//! 4. Load CR3, set CR0.PG, jump to the higher-half address of step 5.
-//! 5. Switch to the boot stack and call `kernel_main(magic, info)`.
+//! 5. Load CR3, set CR0.PG, jump to the higher-half address of step 6.
+//! 6. Switch to the boot stack and call `kernel_main(magic, info)`.
 //!
 //! The identity entry is removed by the kernel once it runs (see
 //! `kernel::memory`); `kernel_main` never returns.
@@ -38,7 +41,11 @@ _start:
     xor eax, eax
     rep stosd
 
-    // 2. kernel page table: entry i -> frame i, present + writable
+    // 2. the CPU check, before any compiled Rust (which may use CMOV)
+    mov esp, offset {stack} + {stack_top_offset} - {base}
+    call cpu_check
+
+    // 3. kernel page table: entry i -> frame i, present + writable
     mov edi, offset {kernel_pt} - {base}
     mov eax, 0x003
     mov ecx, 1024
@@ -48,7 +55,7 @@ _start:
     dec ecx
     jnz 2b
 
-    // 3. page directory. The tables live in the kernel image, not in
+    // 4. page directory. The tables live in the kernel image, not in
     //    frames from the allocator, so their entries carry PINNED (bit 9,
     //    OS-available): the mapper never frees a pinned table.
     mov edi, offset {pd} - {base}
@@ -61,7 +68,7 @@ _start:
     or eax, 0x003
     mov [edi + {recursive_pde} * 4], eax // [1023]: the directory itself
 
-    // 4. paging on, then jump to the higher half
+    // 5. paging on, then jump to the higher half
     mov cr3, edi
     mov eax, cr0
     or eax, 0x80000000                  // CR0.PG
@@ -69,7 +76,7 @@ _start:
     mov eax, offset boot_higher_half
     jmp eax
 
-    // 5. now at 0xC01xxxxx: boot stack, then the kernel
+    // 6. now at 0xC01xxxxx: boot stack, then the kernel
 boot_higher_half:
     mov esp, offset {stack} + {stack_top_offset}
     xor ebp, ebp                        // end of the frame-pointer chain

@@ -11,8 +11,16 @@
 //!   8       header_length              end - start
 //!   12      checksum                   -(magic + architecture + length) mod 2^32
 //!   16      tag: entry address (3)     physical address of _start
-//!   32      tag: end (0)
+//!   32      tag: framebuffer (5)       optional; 1024 x 768, 32 bits per pixel
+//!   56      tag: end (0)
 //! ```
+//!
+//! The framebuffer tag asks GRUB for a linear framebuffer, the only screen
+//! there is under UEFI. It is marked optional: where GRUB cannot set a
+//! graphics mode, or is told `set gfxpayload=text`, it leaves the screen in
+//! EGA text mode and says so in the boot information, and the kernel's
+//! console writes to whichever it gets. The size is a preference: GRUB
+//! picks another mode when this one does not exist.
 //!
 //! A minimal Multiboot1 header follows. It is not a second way to boot: it
 //! lets a Multiboot1 loader (GRUB's `multiboot` command) start the kernel
@@ -43,6 +51,14 @@ mb2_header_start:
     .short 0                    // flags: required
     .long 12
     .long _start - {kernel_base}
+
+    .balign 8
+    .short 5                    // tag: framebuffer
+    .short 1                    // flags: optional (EGA text is fine too)
+    .long 20
+    .long 1024                  // width, height, depth: a preference
+    .long 768
+    .long 32
 
     .balign 8
     .short 0                    // tag: end

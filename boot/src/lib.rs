@@ -8,6 +8,10 @@
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(target_arch = "x86")]
+mod cpucheck;
+#[cfg(target_arch = "x86")]
+mod early_print;
 mod entry;
 mod header;
 mod tables;

@@ -6,7 +6,8 @@
 //! - *available*: RAM the boot loader's memory map marks type 1. Counted
 //!   in frames, only whole 4 KiB frames below 4 GiB, and never frame 0.
 //! - *usable*: available frames that nothing occupied at boot (the kernel
-//!   image, the boot information, modules, the frame bitmap): the frames
+//!   image, the boot information, modules, the kernel's symbol table, the
+//!   frame bitmap): the frames
 //!   the frame stack manages, free or allocated.
 //! - *free*: on the frame stack right now.
 //!
@@ -55,6 +56,9 @@ pub struct FrameAccount {
     pub boot_info: u32,
     /// Boot modules.
     pub modules: u32,
+    /// The kernel's symbol and string tables, which GRUB loaded for the
+    /// backtraces in fault reports.
+    pub symbols: u32,
     /// The frame allocator's bitmap.
     pub bitmap: u32,
     /// Frames the frame stack manages (available, not occupied at boot).
@@ -63,6 +67,8 @@ pub struct FrameAccount {
     pub free: u32,
     /// Of those, frames holding page tables allocated since boot.
     pub page_tables: u32,
+    /// Of those, frames holding the framebuffer console's copy of its text.
+    pub screen: u32,
 }
 
 impl FrameAccount {
@@ -70,7 +76,7 @@ impl FrameAccount {
     /// them: the kernel image, the boot information, modules, the bitmap.
     /// When the account explains every frame, this is `available - usable`.
     pub fn listed_reserved(&self) -> u32 {
-        self.kernel.iter().sum::<u32>() + self.boot_info + self.modules + self.bitmap
+        self.kernel.iter().sum::<u32>() + self.boot_info + self.modules + self.symbols + self.bitmap
     }
 }
 
@@ -97,6 +103,9 @@ impl fmt::Display for FrameAccount {
         if self.modules > 0 {
             row(f, "boot modules", self.modules, format_args!(""))?;
         }
+        if self.symbols > 0 {
+            row(f, "kernel symbols", self.symbols, format_args!("names functions in backtraces"))?;
+        }
         row(
             f,
             "frame bitmap",
@@ -113,11 +122,15 @@ impl fmt::Display for FrameAccount {
         }
         let allocated = self.usable.saturating_sub(self.free);
         row(f, "page tables", self.page_tables, format_args!("allocated since boot"))?;
-        if allocated != self.page_tables {
+        if self.screen > 0 {
+            row(f, "screen text", self.screen, format_args!("the framebuffer console's copy"))?;
+        }
+        let named = self.page_tables + self.screen;
+        if allocated != named {
             row(
                 f,
                 "other allocated",
-                allocated.saturating_sub(self.page_tables),
+                allocated.saturating_sub(named),
                 format_args!("handed out since boot"),
             )?;
         }
@@ -150,6 +163,8 @@ mod tests {
             available: 894,
             kernel: [13, 4, 29],
             boot_info: 1,
+            symbols: 0,
+            screen: 0,
             modules: 0,
             bitmap: 1,
             usable: 846,
@@ -191,6 +206,8 @@ mod tests {
             available: 1_048_575,
             kernel: [13, 4, 29],
             boot_info: 2,
+            symbols: 0,
+            screen: 0,
             modules: 1000,
             bitmap: 32,
             usable: 1_047_000,

@@ -14,6 +14,10 @@
 //! [`frames_holding`] says which frames a block at a physical address
 //! covers, before the block can be read.
 
+pub mod efi_mmap;
+pub mod elf_sections;
+pub mod framebuffer;
+
 use core::fmt;
 use mm::PhysAddr;
 use mm::memmap::{ByteRange, FrameRange};
@@ -84,7 +88,10 @@ pub struct MemoryRegion {
 }
 
 impl MemoryRegion {
-    /// The type as a word for the boot log.
+    /// The type as words for the boot log. Types the Multiboot2 spec does
+    /// not define are named by what GRUB means by them (its `grub_memory_type`:
+    /// under UEFI it passes the firmware's runtime code as 20) and, like
+    /// every type but 1, never used as RAM.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             1 => "available",
@@ -92,7 +99,11 @@ impl MemoryRegion {
             3 => "ACPI reclaimable",
             4 => "ACPI NVS",
             5 => "defective",
-            _ => "unknown",
+            7 => "persistent memory (kept)",
+            12 => "persistent, legacy (kept)",
+            16 => "coreboot tables (kept)",
+            20 => "firmware code (kept)",
+            _ => "unknown type (kept)",
         }
     }
 }
@@ -204,6 +215,26 @@ impl<'a> BootInfo<'a> {
             len: a.size(),
             kind: u32::from(a.typ()),
         })
+    }
+
+    /// The raw payload of the first tag of type `typ` (after its header).
+    fn payload(&self, typ: u32) -> Option<&[u8]> {
+        self.info.tags().find(|t| u32::from(t.header().typ) == typ).map(|t| t.payload())
+    }
+
+    /// The screen GRUB left, if it said (tag 8).
+    pub fn framebuffer(&self) -> Option<framebuffer::Framebuffer> {
+        self.payload(8).and_then(framebuffer::Framebuffer::parse)
+    }
+
+    /// The firmware's memory map, when GRUB booted through UEFI (tag 17).
+    pub fn efi_memory_map(&self) -> Option<impl Iterator<Item = efi_mmap::EfiRegion> + Clone + '_> {
+        self.payload(17).map(efi_mmap::regions)
+    }
+
+    /// Where GRUB loaded the kernel's symbol table (tag 9), if it did.
+    pub fn symbol_tables(&self) -> Option<elf_sections::SymbolTables> {
+        self.payload(9).and_then(elf_sections::symbol_tables)
     }
 
     /// The boot modules; each ends at or after its start (checked by

@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// The layers, lowest first; the same order as the table in `lib.rs`.
 const LAYERS: &[&[&str]] = &[
-    &["account", "bootinfo", "cmdline", "layout", "string"],
+    &["account", "bootinfo", "cmdline", "layout", "string", "symbols"],
     &["sync"],
     &["console"],
     &["arch"],

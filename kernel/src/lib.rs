@@ -9,15 +9,17 @@
 //!   5  selftest       the in-kernel tests and fault scenarios
 //!   4  memory         frames, the kernel address space, the heap (over `mm`)
 //!   3  arch           descriptor tables, interrupts, fault reports, halting
-//!   2  console        serial + VGA text, print!/println!, the `log` backend
+//!   2  console        serial + screen (framebuffer or EGA text), print!/println!, `log`
 //!   1  sync           the interrupt flag and IrqMutex
-//!   0  string, layout, bootinfo, cmdline, account
+//!   0  string, layout, bootinfo, cmdline, account, symbols
 //!                     plain logic, tested on the host
 //! ```
 //!
 //! What a lower layer needs from a higher one is handed down at start-up,
 //! never fetched: `start` registers `memory::describe_address` with
-//! `arch::exceptions` so fault reports can name an address's region, and
+//! `arch::exceptions` so fault reports can name an address's region,
+//! `memory::symbols::lookup` with `arch::backtrace` so they can name
+//! functions, and
 //! tells `arch::stop` whether ending the kernel means leaving QEMU.
 //!
 //! Modules that touch hardware are compiled only for the kernel target
@@ -33,6 +35,7 @@ pub mod bootinfo;
 pub mod cmdline;
 pub mod layout;
 pub mod string;
+pub mod symbols;
 
 // Layer 1.
 #[cfg(target_os = "none")]

@@ -21,5 +21,6 @@ fn panic(info: &PanicInfo<'_>) -> ! {
         }
         None => crate::println!("{}", info.message()),
     }
+    crate::arch::backtrace::print_here();
     crate::arch::stop(ExitCode::Crashed)
 }

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //!   boot/_start ──> kernel_main(magic, info)
-//!                     1. consoles (serial + VGA) and the logger
+//!                     1. serial console and the logger (the screen comes once
+//!                        the boot information says which: EGA text at once,
+//!                        a framebuffer when memory management maps it)
 //!                     2. check the Multiboot2 magic: anything else stops here
 //!                     3. CPU tables: GDT, TSS (with the double-fault task), IDT, PIC;
 //!                        hand `memory::describe_address` down to the fault reports
@@ -16,6 +18,8 @@
 use crate::account::Size;
 use crate::arch::{self, cpu, qemu::ExitCode};
 use crate::bootinfo::BootInfo;
+use crate::bootinfo::efi_mmap::EfiRegion;
+use crate::bootinfo::framebuffer::FramebufferKind;
 use crate::cmdline::CommandLine;
 use crate::{memory, println};
 
@@ -47,6 +51,11 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
             arch::stop(ExitCode::Crashed);
         }
     };
+    // EGA text needs no mapping: the screen starts now (the framebuffer
+    // once memory management maps it), and shows what was printed so far.
+    if info.framebuffer().is_none_or(|fb| fb.kind == FramebufferKind::EgaText) {
+        crate::console::attach_text_screen();
+    }
     let cmdline = CommandLine::new(info.command_line());
     let selftest = cmdline.has_flag("selftest");
     if selftest {
@@ -56,18 +65,30 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     print_boot_info(info);
 
     memory::init(info);
+    // Backtraces name functions from the symbol table memory just mapped.
+    arch::backtrace::symbols_with(memory::symbols::lookup);
 
     if selftest {
         let code = crate::selftest::run(&cmdline);
+        // Under QEMU the exit device ends the run here; on a PC the summary
+        // stays on the screen.
+        println!("selftest: finished; the CPU halts now (power off or reset to leave)");
         arch::stop(code);
     }
-    log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    if arch::qemu::detected() {
+        log::info!("boot complete; the kernel is idle (QEMU: Ctrl-A X to quit)");
+    } else {
+        log::info!("boot complete; the kernel is idle");
+    }
     loop {
         cpu::wait_for_interrupt();
     }
 }
 
 fn wrong_loader(magic: u32) -> ! {
+    // No Multiboot2 information to say which screen there is; a Multiboot1
+    // loader leaves EGA text mode.
+    crate::console::attach_text_screen();
     let loader = if magic == boot::MULTIBOOT1_MAGIC { " (a Multiboot1 loader)" } else { "" };
     log::error!(
         "not started by a Multiboot2 loader: EAX = {magic:#010x}{loader}, expected {:#010x}",
@@ -99,7 +120,40 @@ fn print_boot_info(info: &BootInfo<'_>) {
         }
     }
     println!("available memory: {}", Size(available));
+    if let Some(efi) = info.efi_memory_map() {
+        print_efi_memory_map(efi);
+    }
     if above_4g > 0 {
         println!("  of which {} above 4 GiB: out of reach without PAE, not used", Size(above_4g));
+    }
+}
+
+/// The firmware's own map, with UEFI's type names, adjacent entries of one
+/// type merged (OVMF gives over a hundred, mostly boot-services code and
+/// data side by side: those two are merged with each other too).
+fn print_efi_memory_map(map: impl Iterator<Item = EfiRegion> + Clone) {
+    println!("UEFI memory map ({} entries; adjacent ones of a type merged):", map.clone().count());
+    let mut run: Option<EfiRegion> = None;
+    let group = |kind: u32| if kind == 4 { 3 } else { kind };
+    let show = |r: &EfiRegion| {
+        let end = r.start.saturating_add(r.len());
+        let name = if r.kind == 3 { "BootServicesCode/Data" } else { r.kind_name() };
+        println!("  {:#018x}  {:#018x}  {:>7} KiB  {name}", r.start, end, r.len() / 1024);
+    };
+    for mut region in map {
+        region.kind = group(region.kind);
+        match &mut run {
+            Some(r) if r.kind == region.kind && r.start.saturating_add(r.len()) == region.start => {
+                r.pages = r.pages.saturating_add(region.pages);
+            }
+            _ => {
+                if let Some(r) = run.replace(region) {
+                    show(&r);
+                }
+            }
+        }
+    }
+    if let Some(r) = run {
+        show(&r);
     }
 }

@@ -28,8 +28,21 @@ ed_stub() {
 ed_tools() {
   local dir=$1 grub=grub tool
   [ "${2:-}" = fedora ] && grub=grub2
-  for tool in qemu-system-i386 "$grub-mkrescue" "$grub-file" xorriso mformat objcopy gdb; do
+  for tool in qemu-system-i386 qemu-system-x86_64 "$grub-mkrescue" "$grub-file" xorriso mformat \
+    objcopy gdb bochs xvfb-run xauth; do
     ed_stub "$dir" "$tool"
+  done
+}
+
+# The files no command stands for: GRUB's three platforms, OVMF (64- and
+# 32-bit), Bochs's BIOSes and X display, under DIR/grub, DIR/share, DIR/bochs-plugins.
+ed_files() {
+  local dir=$1 file
+  for file in grub/i386-pc/moddep.lst grub/x86_64-efi/moddep.lst grub/i386-efi/moddep.lst \
+    share/ovmf/OVMF.fd share/OVMF/OVMF32_CODE_4M.secboot.fd share/bochs/BIOS-bochs-latest \
+    share/vgabios/vgabios.bin bochs-plugins/libbx_x_gui.so; do
+    mkdir -p "$(dirname "$dir/$file")"
+    : >"$dir/$file"
   done
 }
 
@@ -51,7 +64,8 @@ ed_run() {
   local name=$1 dir=$2 want=$3
   shift 3
   local out="$dir/output.log" missing=()
-  PATH=$dir GRUB_LIB=$dir/grub "$dir/bash" scripts/ensure-deps.sh >"$out" 2>&1
+  PATH=$dir GRUB_LIB=$dir/grub FIRMWARE_DIR=$dir/share BOCHS_PLUGINS=$dir/bochs-plugins \
+    "$dir/bash" scripts/ensure-deps.sh >"$out" 2>&1
   local status=$?
   for pattern in "$@"; do
     grep -qE -- "$pattern" "$out" || missing+=("$pattern")
@@ -72,20 +86,24 @@ test_ensure_deps() {
   dir=$root/no-apt
   ed_bin "$dir"
   ed_run "[ensure-deps] without apt-get: names the commands and Debian packages to install" \
-    "$dir" 1 'missing: qemu-system-i386, grub-mkrescue or grub2-mkrescue, grub-file or grub2-file' \
+    "$dir" 1 'missing: qemu-system-i386, qemu-system-x86_64, grub-mkrescue or grub2-mkrescue, grub-file or grub2-file' \
     'has no apt-get' 'grub-mkrescue \(or grub2-mkrescue\)' 'i386-pc \(BIOS\), x86_64-efi and i386-efi \(UEFI\)' \
     "Debian's package names: qemu-system-x86 grub-common grub-pc-bin grub-efi-amd64-bin" \
-    'grub-efi-ia32-bin xorriso mtools binutils gdb'
+    'grub-efi-ia32-bin xorriso mtools binutils gdb ovmf ovmf-ia32 bochs bochsbios' \
+    "GRUB's x86_64-efi platform files \(64-bit UEFI\) \($dir/grub/x86_64-efi/moddep.lst\)"
 
   dir=$root/apt
   ed_bin "$dir"
   ed_stub "$dir" apt-get "echo \"\$*\" >>'$dir/apt.log'"
   ed_stub "$dir" gdb
+  ed_stub "$dir" bochs
+  ed_files "$dir"
+  rm "$dir/grub/i386-efi/moddep.lst" "$dir/share/ovmf/OVMF.fd"
   ed_run "[ensure-deps] with apt-get: updates the lists, installs what is missing, says so" \
     "$dir" 1 "^ensure-deps: updating apt's package lists \(apt-get update\) \.\.\.$" \
-    '^ensure-deps: installing binutils grub-common grub-pc-bin mtools qemu-system-x86 xorriso \(apt-get\) \.\.\.$'
+    '^ensure-deps: installing binutils grub-common grub-efi-ia32-bin mtools ovmf qemu-system-x86 xauth xorriso xvfb \(apt-get\) \.\.\.$'
   if [ "$(cat "$dir/apt.log" 2>/dev/null)" != "update
-install -y --no-install-recommends binutils grub-common grub-pc-bin mtools qemu-system-x86 xorriso" ]; then
+install -y --no-install-recommends binutils grub-common grub-efi-ia32-bin mtools ovmf qemu-system-x86 xauth xorriso xvfb" ]; then
     fail "[ensure-deps] apt-get is called with Debian's package names" \
       "calls were: $(tr '\n' ';' <"$dir/apt.log" 2>/dev/null)"
   else
@@ -95,7 +113,7 @@ install -y --no-install-recommends binutils grub-common grub-pc-bin mtools qemu-
   dir=$root/no-rustup
   ed_bin "$dir"
   ed_tools "$dir" fedora
-  mkdir -p "$dir/grub/i386-pc"
+  ed_files "$dir"
   ed_stub "$dir" rustc
   ed_run "[ensure-deps] without rustup: says how to get it; Fedora's grub2-* names count" \
     "$dir" 1 "needs rustup, the Rust toolchain installer \(found $dir/rustc, but not rustup\)" \
@@ -109,7 +127,7 @@ install -y --no-install-recommends binutils grub-common grub-pc-bin mtools qemu-
   dir=$root/rustup
   ed_bin "$dir"
   ed_tools "$dir"
-  mkdir -p "$dir/grub/i386-pc"
+  ed_files "$dir"
   ed_rustup "$dir" stable-x86_64-unknown-linux-gnu rust-src
   ed_run "[ensure-deps] installs the pinned Rust and missing components through rustup" \
     "$dir" 0 "^ensure-deps: installing Rust $channel, pinned in rust-toolchain.toml \(rustup\) \.\.\.$" \
@@ -126,11 +144,12 @@ component add --toolchain $channel clippy" ]; then
   dir=$root/complete
   ed_bin "$dir"
   ed_tools "$dir"
-  mkdir -p "$dir/grub/i386-pc"
+  ed_files "$dir"
   ed_rustup "$dir" "$channel-x86_64-unknown-linux-gnu" \
     "rust-src rustfmt-x86_64-unknown-linux-gnu clippy-x86_64-unknown-linux-gnu"
   local name="[ensure-deps] with everything there: exits 0, prints nothing, installs nothing"
-  PATH=$dir GRUB_LIB=$dir/grub "$dir/bash" scripts/ensure-deps.sh >"$dir/output.log" 2>&1
+  PATH=$dir GRUB_LIB=$dir/grub FIRMWARE_DIR=$dir/share BOCHS_PLUGINS=$dir/bochs-plugins \
+    "$dir/bash" scripts/ensure-deps.sh >"$dir/output.log" 2>&1
   local status=$?
   if [ "$status" -eq 0 ] && [ ! -s "$dir/output.log" ] && [ ! -e "$dir/rustup.log" ]; then
     pass "$name"

@@ -136,6 +136,7 @@ fn print_frame(frame: &TrapFrame) {
         frame.ebp,
         frame.interrupted_esp()
     );
+    super::backtrace::print_from(frame.eip, frame.ebp);
 }
 
 /// Runs on the double-fault task's own stack (see `tss.rs`).
@@ -157,5 +158,6 @@ pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     if cr2_region.0 == Some(Region::StackGuard) {
         crate::println!("  diagnosis: kernel stack overflow into the guard page");
     }
+    super::backtrace::print_from(context.eip, context.ebp);
     stop(ExitCode::Crashed);
 }

@@ -6,6 +6,7 @@
 //! a report says about an address is handed down to it at start-up
 //! ([`exceptions::describe_addresses_with`]).
 
+pub mod backtrace;
 pub mod cpu;
 pub mod exceptions;
 pub mod gdt;

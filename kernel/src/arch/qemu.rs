@@ -19,6 +19,25 @@ pub enum ExitCode {
 }
 
 const DEBUG_EXIT_PORT: u16 = 0xF4;
+/// QEMU's firmware-configuration device: a selector port and a data port.
+const FW_CFG_SELECTOR: u16 = 0x510;
+const FW_CFG_DATA: u16 = 0x511;
+/// The fw_cfg item that holds the signature "QEMU".
+const FW_CFG_SIGNATURE: u16 = 0x0000;
+
+/// Whether the kernel runs under QEMU: its fw_cfg device (present on every
+/// QEMU PC machine, with or without KVM) answers with the signature
+/// "QEMU". On a PC or another emulator the ports read 0xFF.
+pub fn detected() -> bool {
+    // SAFETY: selecting an fw_cfg item and reading its bytes only moves
+    // the device's read position; on machines without it the ports are
+    // unused (reads return 0xFF, writes are ignored).
+    let signature: [u8; 4] = unsafe {
+        x86::io::outw(FW_CFG_SELECTOR, FW_CFG_SIGNATURE);
+        core::array::from_fn(|_| x86::io::inb(FW_CFG_DATA))
+    };
+    &signature == b"QEMU"
+}
 
 /// Ends the QEMU run with `code`; on hardware without the device, halts.
 pub fn exit(code: ExitCode) -> ! {

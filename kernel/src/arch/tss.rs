@@ -58,6 +58,12 @@ pub fn saved_kernel_context() -> SavedContext {
     SavedContext { eip: tss.eip, esp: tss.esp, ebp: tss.ebp, eflags: tss.eflags }
 }
 
+/// The double-fault task's stack, as (lowest address, one past the top).
+pub fn double_fault_stack() -> (u32, u32) {
+    let bottom = DOUBLE_FAULT_STACK.0.get() as u32;
+    (bottom, bottom + DOUBLE_FAULT_STACK_SIZE as u32)
+}
+
 /// Fills in both TSSs and loads the GDT that describes them.
 pub fn init() {
     let size = size_of::<TaskStateSegment>();

@@ -5,18 +5,16 @@
 //! block larger than its windows), so the body gives [`BootInfo::load`]
 //! exactly that: the input, zero-padded to the claimed size, 8-byte
 //! aligned. `load` must never panic; a block it accepts must then survive
-//! every accessor the kernel calls (name, command line, memory map,
-//! modules), the memory-map cleanup, and the self-test words, and keep the
-//! validator's promises: the size read back is the size claimed, the
-//! memory map holds whole 24-byte entries, no module ends before it starts.
+//! every accessor the kernel calls (name, command line, memory map, UEFI
+//! memory map, framebuffer, symbol tables, modules) and the memory-map
+//! cleanup, and keep the validator's promises: the size read back is the
+//! size claimed, no module ends before it starts.
 //! Host only; `make test` replays `fuzz/seeds/bootinfo/` and
 //! `fuzz/regressions/bootinfo/` through it.
 
 extern crate alloc;
 
 use super::{BootInfo, frames_holding};
-use crate::cmdline::CommandLine;
-use crate::cmdline::selftest::SelftestArgs;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -55,8 +53,14 @@ pub fn boot_information(data: &[u8]) {
     };
     assert_eq!(info.span(), (words.as_ptr() as usize, claimed), "the block's span");
     let _ = info.bootloader_name();
-    let line = info.command_line();
-    let _ = SelftestArgs::parse(&CommandLine::new(line));
+    let _ = info.framebuffer().map(|f| f.size_bytes());
+    let _ = info.symbol_tables();
+    if let Some(efi) = info.efi_memory_map() {
+        for region in efi {
+            let _ = (region.kind_name(), region.len(), region.is_free_after_boot_services());
+        }
+    }
+    let _ = info.command_line();
 
     let map: Vec<MapEntry> =
         info.memory_map().map(|r| MapEntry::from_multiboot(r.start, r.len, r.kind)).collect();

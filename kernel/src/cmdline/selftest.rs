@@ -6,8 +6,8 @@
 //! what was expected: a seed that silently became the default would make a
 //! failing run impossible to repeat, and a size that silently became
 //! "unknown" would hide what the memory test was meant to check. A word
-//! that is absent is not an error here; the one test that needs `mem=`
-//! says so itself ([`MEM_MISSING`]).
+//! that is absent is not an error (a real PC has no `mem=`); the memory
+//! test says what it leaves out without it ([`MEM_MISSING`]).
 //!
 //! [`close_names`] suggests test names for a `run=` that matches none.
 
@@ -19,8 +19,9 @@ pub const DEFAULT_SEED: u64 = 0x5EED;
 
 /// What the test that compares the memory map with the machine's RAM says
 /// when the command line does not tell it how much RAM that is.
-pub const MEM_MISSING: &str = "needs mem=SIZE on the command line (the RAM the machine was \
-     given, as QEMU's -m takes it: mem=4M, mem=128M) to check the memory map against";
+pub const MEM_MISSING: &str = "no mem=SIZE on the command line: the available memory is not \
+     compared with the machine's RAM (give the RAM it was given, as QEMU's -m takes it: \
+     mem=4M, mem=128M)";
 
 /// The self-test words of one command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,7 +187,7 @@ mod tests {
         assert_eq!(parse("selftest mem="), Err(ArgError::Mem("")));
         assert!(ArgError::Mem("4MB").to_string().contains("mem=128M"));
         assert_eq!(parse("selftest run=boot").unwrap().mem, None);
-        assert!(MEM_MISSING.starts_with("needs mem=SIZE"));
+        assert!(MEM_MISSING.starts_with("no mem=SIZE on the command line"));
     }
 
     #[test]

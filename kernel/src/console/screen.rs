@@ -1,20 +1,29 @@
-//! The VGA text screen's logic: 80x25 cells, a cursor, wrapping, scrolling.
+//! The screen's text logic: a grid of cells, a cursor, word wrapping,
+//! scrolling. The same for the EGA text screen and the framebuffer.
 //!
-//! Each cell is a 16-bit value: the character (code page 437) in the low
-//! byte, the colour attribute (foreground | background << 4) in the high
-//! byte. The logic is generic over where the cells live ([`Cells`]), so
-//! the host tests run it on an array and the kernel on the memory-mapped
-//! text buffer.
+//! Each cell is a 16-bit value, as in EGA text memory: the character (an
+//! ASCII byte, or [`REPLACEMENT`]) in the low byte, the colour attribute
+//! (foreground | background << 4) in the high byte. The grid lives in RAM
+//! (`cells`): the screen's own copy, which scrolling shifts and which is
+//! compared with the new contents so that only cells that change are
+//! drawn. Video memory is only ever written, never read back: reads from
+//! a framebuffer are slow on real hardware, and the copy is all scrolling
+//! needs.
+//!
+//! Lines are reflowed: a word that does not fit at the end of a row moves
+//! whole to the next row, so no word is cut at the screen edge (only a
+//! word longer than a whole row is). The logic is generic over where the
+//! cells are drawn ([`Display`]), so the host tests run it on an array.
 
-/// Columns on the screen.
-pub const WIDTH: usize = 80;
-/// Rows on the screen.
-pub const HEIGHT: usize = 25;
+/// A character and its colours: `byte | attribute << 8`.
+pub type Cell = u16;
+
 const TAB_WIDTH: usize = 8;
-/// Drawn for bytes that have no glyph we want to print (CP437 "■").
-const REPLACEMENT: u8 = 0xFE;
+/// Drawn for characters the screen cannot show (CP437 "■" in EGA text; the
+/// framebuffer font draws U+FFFD for it).
+pub const REPLACEMENT: u8 = 0xFE;
 
-/// The 16 VGA text colours.
+/// The 16 colours of the EGA palette, which both screens use.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -37,39 +46,74 @@ pub enum Color {
     White = 15,
 }
 
-/// Storage for the 80x25 cells.
-pub trait Cells {
-    /// Writes cell `index` (row * WIDTH + column).
-    fn write(&mut self, index: usize, cell: u16);
-    /// Reads cell `index`.
-    fn read(&self, index: usize) -> u16;
+/// Where cells are drawn: EGA text memory, or a framebuffer.
+pub trait Display {
+    /// The grid's size as (columns, rows).
+    fn size(&self) -> (usize, usize);
+    /// Draws `cell` at (row, column), both inside [`Display::size`].
+    fn draw(&mut self, row: usize, column: usize, cell: Cell);
+    /// Shows the cursor at (row, column), where the display has one.
+    fn show_cursor(&mut self, _row: usize, _column: usize) {}
 }
 
-/// A text screen with a cursor that wraps at the right edge and scrolls at
-/// the bottom.
+/// A text screen with a cursor that wraps words at the right edge and
+/// scrolls at the bottom.
 #[derive(Debug)]
-pub struct Screen<C> {
-    cells: C,
+pub struct Screen<'a, D> {
+    display: D,
+    cells: &'a mut [Cell],
+    columns: usize,
+    rows: usize,
     row: usize,
     column: usize,
     attribute: u8,
 }
 
-impl<C: Cells> Screen<C> {
-    /// A screen over `cells`, cursor at the top left, light grey on black.
-    /// The cells are not cleared; call [`Screen::clear`].
-    pub const fn new(cells: C) -> Self {
-        Self { cells, row: 0, column: 0, attribute: Color::LightGray as u8 }
+impl<'a, D: Display> Screen<'a, D> {
+    /// A screen over `display`, keeping its copy of the grid in `cells`,
+    /// cleared, cursor at the top left, light grey on black. If `cells` is
+    /// shorter than the display's grid, only the rows it holds are used.
+    pub fn new(display: D, cells: &'a mut [Cell]) -> Self {
+        let (columns, rows) = display.size();
+        let columns = columns.max(1);
+        let rows = rows.min(cells.len() / columns).max(1);
+        let mut screen = Self {
+            display,
+            cells,
+            columns,
+            rows,
+            row: 0,
+            column: 0,
+            attribute: Color::LightGray as u8,
+        };
+        screen.clear();
+        screen
     }
 
-    /// The storage, e.g. to move the hardware buffer to a new mapping.
-    pub fn cells_mut(&mut self) -> &mut C {
-        &mut self.cells
+    /// The display, e.g. to read a framebuffer back in a test.
+    pub fn display_mut(&mut self) -> &mut D {
+        &mut self.display
+    }
+
+    /// The grid's size as (columns, rows).
+    pub fn size(&self) -> (usize, usize) {
+        (self.columns, self.rows)
+    }
+
+    /// The cell at (row, column), from the screen's copy.
+    pub fn cell(&self, row: usize, column: usize) -> Cell {
+        self.cells[row * self.columns + column]
     }
 
     /// Sets the colour of what is written next.
     pub fn set_color(&mut self, foreground: Color, background: Color) {
-        self.attribute = foreground as u8 | (background as u8) << 4;
+        self.set_attribute(foreground as u8 | (background as u8) << 4);
+    }
+
+    /// Sets the colour of what is written next as an EGA attribute byte
+    /// (foreground | background << 4).
+    pub fn set_attribute(&mut self, attribute: u8) {
+        self.attribute = attribute;
     }
 
     /// The cursor position as (row, column).
@@ -77,26 +121,40 @@ impl<C: Cells> Screen<C> {
         (self.row, self.column)
     }
 
-    fn blank(&self) -> u16 {
-        u16::from(b' ') | u16::from(self.attribute) << 8
+    fn blank(&self) -> Cell {
+        Cell::from(b' ') | Cell::from(self.attribute) << 8
+    }
+
+    fn set(&mut self, row: usize, column: usize, cell: Cell) {
+        let index = row * self.columns + column;
+        if self.cells[index] != cell {
+            self.cells[index] = cell;
+            self.display.draw(row, column, cell);
+        }
     }
 
     /// Blanks the whole screen and puts the cursor at the top left.
     pub fn clear(&mut self) {
         let blank = self.blank();
-        for i in 0..WIDTH * HEIGHT {
-            self.cells.write(i, blank);
+        for row in 0..self.rows {
+            for column in 0..self.columns {
+                self.cells[row * self.columns + column] = blank;
+                self.display.draw(row, column, blank);
+            }
         }
         self.row = 0;
         self.column = 0;
+        self.display.show_cursor(0, 0);
     }
 
-    /// Writes `s`; characters outside printable ASCII are shown as ■.
+    /// Writes `s`; characters outside printable ASCII are shown as
+    /// [`REPLACEMENT`].
     pub fn write_str(&mut self, s: &str) {
         for c in s.chars() {
             let byte = if c.is_ascii() { c as u8 } else { REPLACEMENT };
             self.write_byte(byte);
         }
+        self.display.show_cursor(self.row, self.column.min(self.columns - 1));
     }
 
     /// Writes one byte: printable ASCII, `\n`, `\r` or `\t`.
@@ -106,7 +164,7 @@ impl<C: Cells> Screen<C> {
             b'\r' => self.column = 0,
             b'\t' => {
                 let next = (self.column / TAB_WIDTH + 1) * TAB_WIDTH;
-                while self.column < next.min(WIDTH) {
+                while self.column < next.min(self.columns) {
                     self.put(b' ');
                 }
             }
@@ -116,115 +174,67 @@ impl<C: Cells> Screen<C> {
     }
 
     fn put(&mut self, byte: u8) {
-        if self.column == WIDTH {
-            self.new_line();
+        if self.column == self.columns {
+            if byte == b' ' {
+                // The line ends between two words: the space is not carried over.
+                self.new_line();
+                return;
+            }
+            self.wrap_word();
         }
-        let cell = u16::from(byte) | u16::from(self.attribute) << 8;
-        self.cells.write(self.row * WIDTH + self.column, cell);
+        let cell = Cell::from(byte) | Cell::from(self.attribute) << 8;
+        self.set(self.row, self.column, cell);
         self.column += 1;
+    }
+
+    /// The row is full and a word goes on: moves the word's start from the
+    /// end of this row to the next, unless it fills the whole row.
+    fn wrap_word(&mut self) {
+        let row = self.row;
+        let is_space = |cell: Cell| cell as u8 == b' ';
+        let mut start = self.columns;
+        while start > 0 && !is_space(self.cell(row, start - 1)) {
+            start -= 1;
+        }
+        self.new_line();
+        if start == 0 || self.rows < 2 {
+            return; // longer than a row (or a one-row screen): it has to be cut
+        }
+        // After a scroll the row the word came from is one up.
+        let from = self.row - 1;
+        let blank = self.blank();
+        for (to, column) in (start..self.columns).enumerate() {
+            let cell = self.cell(from, column);
+            self.set(self.row, to, cell);
+            self.set(from, column, blank);
+        }
+        self.column = self.columns - start;
     }
 
     fn new_line(&mut self) {
         self.column = 0;
-        if self.row + 1 < HEIGHT {
+        if self.row + 1 < self.rows {
             self.row += 1;
         } else {
             self.scroll();
         }
     }
 
+    /// Moves every row up by one, drawing only the cells that change.
     fn scroll(&mut self) {
-        for i in WIDTH..WIDTH * HEIGHT {
-            let cell = self.cells.read(i);
-            self.cells.write(i - WIDTH, cell);
+        let columns = self.columns;
+        for row in 0..self.rows - 1 {
+            for column in 0..columns {
+                let below = self.cells[(row + 1) * columns + column];
+                self.set(row, column, below);
+            }
         }
         let blank = self.blank();
-        for i in WIDTH * (HEIGHT - 1)..WIDTH * HEIGHT {
-            self.cells.write(i, blank);
+        for column in 0..columns {
+            self.set(self.rows - 1, column, blank);
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct Array([u16; WIDTH * HEIGHT]);
-    impl Cells for Array {
-        fn write(&mut self, index: usize, cell: u16) {
-            self.0[index] = cell;
-        }
-        fn read(&self, index: usize) -> u16 {
-            self.0[index]
-        }
-    }
-
-    fn screen() -> Screen<Array> {
-        let mut s = Screen::new(Array([0; WIDTH * HEIGHT]));
-        s.clear();
-        s
-    }
-
-    fn row_text(s: &Screen<Array>, row: usize) -> String {
-        (0..WIDTH)
-            .map(|c| (s.cells.0[row * WIDTH + c] & 0xFF) as u8 as char)
-            .collect::<String>()
-            .trim_end()
-            .to_string()
-    }
-
-    #[test]
-    fn writes_with_colour() {
-        let mut s = screen();
-        s.set_color(Color::Red, Color::Blue);
-        s.write_str("hi");
-        assert_eq!(s.cells.0[0], u16::from(b'h') | 0x14 << 8);
-        assert_eq!(s.cursor(), (0, 2));
-    }
-
-    #[test]
-    fn wraps_at_the_right_edge() {
-        let mut s = screen();
-        s.write_str(&"x".repeat(WIDTH + 3));
-        assert_eq!(s.cursor(), (1, 3));
-        assert_eq!(row_text(&s, 1), "xxx");
-    }
-
-    #[test]
-    fn a_full_line_then_newline_does_not_leave_an_empty_line() {
-        let mut s = screen();
-        s.write_str(&"y".repeat(WIDTH));
-        s.write_str("\nz");
-        // The newline after exactly 80 columns moves one row, not two.
-        assert_eq!(row_text(&s, 1), "z");
-    }
-
-    #[test]
-    fn scrolls_at_the_bottom() {
-        let mut s = screen();
-        for i in 0..HEIGHT + 2 {
-            s.write_str(&format!("line {i}\n"));
-        }
-        assert_eq!(row_text(&s, 0), "line 3");
-        assert_eq!(row_text(&s, HEIGHT - 2), format!("line {}", HEIGHT + 1));
-        assert_eq!(row_text(&s, HEIGHT - 1), "");
-        assert_eq!(s.cursor(), (HEIGHT - 1, 0));
-    }
-
-    #[test]
-    fn tabs_and_unprintables() {
-        let mut s = screen();
-        s.write_str("a\tb\u{7}é");
-        assert_eq!(s.cursor(), (0, 11));
-        assert_eq!(s.cells.0[8] & 0xFF, u16::from(b'b'));
-        assert_eq!(s.cells.0[9] & 0xFF, u16::from(REPLACEMENT));
-        assert_eq!(s.cells.0[10] & 0xFF, u16::from(REPLACEMENT));
-    }
-
-    #[test]
-    fn carriage_return_rewrites_the_line() {
-        let mut s = screen();
-        s.write_str("abc\rX");
-        assert_eq!(row_text(&s, 0), "Xbc");
-    }
-}
+mod tests;

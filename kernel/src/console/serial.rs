@@ -4,9 +4,11 @@
 //! 5) before it is written, as real UARTs and strict emulators require. If
 //! the port fails its loopback self-test at start-up (a PC without a serial
 //! port reads 0xFF from every register), it is disabled and output goes to
-//! the VGA console only; the wait is also bounded, so a wedged UART cannot
-//! hang the kernel.
+//! the screen only. Both waits are bounded by time, not by a number of
+//! polls ([`Deadline`]), so a slow UART or a slow emulator (Bochs) is
+//! waited for as long as it needs, and a wedged one cannot hang the kernel.
 
+use super::deadline::Deadline;
 use x86::io::{inb, outb};
 
 const COM1: u16 = 0x3F8;
@@ -27,9 +29,14 @@ const MCR_LOOPBACK: u8 = 0x1E;
 const LSR_THR_EMPTY: u8 = 0x20;
 /// 115200 / 115200: the divisor for full speed.
 const DIVISOR_115200: u16 = 1;
-/// Upper bound on the THR-empty wait: at 115200 baud a byte takes ~87 µs,
-/// far less than this many port reads (each ~1 µs on real hardware).
-const MAX_SPINS: u32 = 100_000;
+/// How long the loopback byte may take to come back: a byte takes 87 µs at
+/// 115200 baud.
+const PROBE_MS: u32 = 50;
+/// How long one byte may wait for the transmitter.
+const SEND_MS: u32 = 10;
+/// Polls of the transmitter before the deadline is armed: the usual case
+/// costs no timer programming.
+const QUICK_POLLS: u32 = 64;
 
 /// A 16550 UART.
 #[derive(Debug)]
@@ -69,7 +76,8 @@ impl Serial {
         self.write_reg(MCR, MCR_LOOPBACK);
         self.write_reg(DATA, 0xAE);
         let mut echoed = false;
-        for _ in 0..1000 {
+        let mut deadline = Deadline::after_ms(PROBE_MS);
+        while !deadline.expired() {
             if self.read_reg(LSR) & 0x01 != 0 {
                 echoed = self.read_reg(DATA) == 0xAE;
                 break;
@@ -85,13 +93,16 @@ impl Serial {
         if !self.present {
             return;
         }
-        for _ in 0..MAX_SPINS {
-            if self.read_reg(LSR) & LSR_THR_EMPTY != 0 {
-                self.write_reg(DATA, byte);
-                return;
+        let ready = |this: &Self| this.read_reg(LSR) & LSR_THR_EMPTY != 0;
+        if !(0..QUICK_POLLS).any(|_| ready(self)) {
+            let mut deadline = Deadline::after_ms(SEND_MS);
+            while !ready(self) {
+                if deadline.expired() {
+                    return; // a wedged UART: the byte is dropped
+                }
             }
-            core::hint::spin_loop();
         }
+        self.write_reg(DATA, byte);
     }
 
     /// Sends `s`, turning `\n` into `\r\n` for terminals.

@@ -1,13 +1,22 @@
-//! The VGA text buffer as [`Cells`]: volatile 16-bit accesses to the
-//! memory-mapped buffer, plus the hardware cursor.
+//! The EGA text screen as a [`Display`]: 80x25 cells of volatile 16-bit
+//! memory, plus the hardware cursor.
 //!
-//! At boot the buffer (physical 0xB8000) is reached through the boot map at
-//! 0xC00B8000; once the kernel address space is built it is mapped through
-//! the kernel virtual-range allocator and [`VgaCells::relocate`] moves the
-//! console there (see `kernel::memory`).
+//! GRUB leaves this mode under BIOS when told `set gfxpayload=text`, or
+//! when it cannot set a graphics mode; the boot information then says
+//! "EGA text". At boot the buffer (physical 0xB8000) is reached through the
+//! boot map at 0xC00B8000; once the kernel address space is built it is
+//! mapped through the kernel virtual-range allocator and
+//! [`VgaCells::relocate`] moves the console there (see `kernel::memory`).
+//! The screen's copy of the cells is in RAM ([`Screen`](super::screen::Screen)):
+//! this buffer is only written.
 
-use super::screen::{Cells, HEIGHT, WIDTH};
+use super::screen::{Cell, Display};
 use x86::io::outb;
+
+/// Columns of the text screen.
+pub const WIDTH: usize = 80;
+/// Rows of the text screen.
+pub const HEIGHT: usize = 25;
 
 /// Physical address of the colour text buffer.
 pub const VGA_TEXT_PHYS: u32 = 0xB8000;
@@ -53,8 +62,29 @@ impl VgaCells {
         self.base
     }
 
+    /// Reads cell (row, column) back: for the self-test that checks what
+    /// reached the screen (the console itself never reads video memory).
+    pub fn read(&self, row: usize, column: usize) -> Cell {
+        assert!(row < HEIGHT && column < WIDTH);
+        // SAFETY: inside the 80x25 buffer that `base` maps (contract of `new`).
+        unsafe { self.base.add(row * WIDTH + column).read_volatile() }
+    }
+}
+
+impl Display for VgaCells {
+    fn size(&self) -> (usize, usize) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw(&mut self, row: usize, column: usize, cell: Cell) {
+        assert!(row < HEIGHT && column < WIDTH);
+        // SAFETY: inside the 80x25 buffer that `base` maps (contract of
+        // `new`); volatile because it is device memory.
+        unsafe { self.base.add(row * WIDTH + column).write_volatile(cell) }
+    }
+
     /// Puts the blinking hardware cursor at (row, column).
-    pub fn set_cursor(&mut self, row: usize, column: usize) {
+    fn show_cursor(&mut self, row: usize, column: usize) {
         let position = (row * WIDTH + column.min(WIDTH - 1)) as u16;
         // SAFETY: the CRT controller's index/data ports only move the
         // cursor; no memory is touched.
@@ -64,20 +94,5 @@ impl VgaCells {
             outb(CRTC_INDEX, CURSOR_LOCATION_LOW);
             outb(CRTC_DATA, position as u8);
         }
-    }
-}
-
-impl Cells for VgaCells {
-    fn write(&mut self, index: usize, cell: u16) {
-        assert!(index < WIDTH * HEIGHT);
-        // SAFETY: `index` is inside the 80x25 buffer that `base` maps
-        // (contract of `new`); volatile because it is device memory.
-        unsafe { self.base.add(index).write_volatile(cell) }
-    }
-
-    fn read(&self, index: usize) -> u16 {
-        assert!(index < WIDTH * HEIGHT);
-        // SAFETY: as in `write`.
-        unsafe { self.base.add(index).read_volatile() }
     }
 }

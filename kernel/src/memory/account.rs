@@ -14,6 +14,24 @@ fn frames_of(bytes: u32) -> u32 {
     bytes.div_ceil(PAGE_SIZE)
 }
 
+/// Frames touched by the byte ranges `(start, size)`, each counted once,
+/// leaving out those `listed` already touches (GRUB may put the symbol
+/// table in the boot information's last frame).
+fn frames_touched(ranges: &[(u32, u32)], listed: &[(u32, u32)]) -> u32 {
+    let frames = |&(start, size): &(u32, u32)| {
+        let first = start / PAGE_SIZE;
+        first..(start.saturating_add(size)).div_ceil(PAGE_SIZE).max(first)
+    };
+    let all: Range<u32> = ranges
+        .iter()
+        .map(frames)
+        .reduce(|a, b| a.start.min(b.start)..a.end.max(b.end))
+        .unwrap_or(0..0);
+    all.filter(|f| ranges.iter().any(|r| frames(r).contains(f)))
+        .filter(|f| !listed.iter().any(|r| frames(r).contains(f)))
+        .count() as u32
+}
+
 /// Counts every available frame's place. Call once the frame stack is
 /// built; `memory` is the locked memory state.
 pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> FrameAccount {
@@ -23,6 +41,12 @@ pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> Fra
         let first = start.align_down(PAGE_SIZE).as_u32();
         frames_of(start.as_u32() + size - first)
     });
+    let (kernel_start, kernel_end) = image::physical_span();
+    let mut listed = [(0, 0); 2];
+    listed[0] = (kernel_start.as_u32(), kernel_end.as_u32() - kernel_start.as_u32());
+    if let Some((start, size)) = boot_info::phys_span() {
+        listed[1] = (start.as_u32(), size);
+    }
     // Page tables the frame allocator handed out: every present directory
     // entry but the kernel's and the fixmap's static tables and the
     // recursive entry (1023).
@@ -35,9 +59,11 @@ pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> Fra
         kernel: [len(&image.text), len(&image.rodata), len(&image.data)],
         boot_info,
         modules: info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum(),
+        symbols: info.symbol_tables().map_or(0, |t| frames_touched(&[t.symtab, t.strtab], &listed)),
         bitmap: report.bitmap,
         usable: memory.frames.total_count(),
         free: memory.frames.free_count(),
         page_tables,
+        screen: super::screen::copy_frames(),
     }
 }

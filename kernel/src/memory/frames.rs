@@ -2,7 +2,8 @@
 //!
 //! 1. Clean the memory map into usable frames, minus what is occupied:
 //!    frame 0, the kernel image (which holds the boot page tables), the
-//!    boot information and every boot module (`mm::memmap::clean`).
+//!    boot information, the framebuffer, the kernel's symbol table and
+//!    every boot module (`mm::memmap::clean`).
 //! 2. Take the frames for the allocator's bitmap (1 bit per frame, so one
 //!    frame per 128 MiB) from the top of usable memory and show them
 //!    through fixmap windows.
@@ -83,15 +84,28 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
     let (kernel_start, kernel_end) = image::physical_span();
     let (info_start, info_size) =
         super::boot_info::phys_span().expect("boot information is mapped");
-    let mut occupied = [ByteRange::new(0, 0); 2 + 64];
+    let mut occupied = [ByteRange::new(0, 0); 5 + 64];
     occupied[0] =
         ByteRange::from_bounds(u64::from(kernel_start.as_u32()), u64::from(kernel_end.as_u32()))
             .expect("the kernel image ends after it starts");
     occupied[1] = ByteRange::at(info_start, info_size);
     let mut count = 2;
+    // The framebuffer is video memory, never RAM to hand out, even if a
+    // firmware's map were to say "available" there.
+    if let Some(fb) = info.framebuffer() {
+        occupied[count] = ByteRange::new(fb.addr, fb.size_bytes());
+        count += 1;
+    }
+    // GRUB loaded the kernel's symbol table for the backtraces.
+    if let Some(symbols) = info.symbol_tables() {
+        for (start, size) in [symbols.symtab, symbols.strtab] {
+            occupied[count] = ByteRange::new(u64::from(start), u64::from(size));
+            count += 1;
+        }
+    }
     for module in info.modules() {
         if count == occupied.len() {
-            log::warn!("more than {} boot modules: the rest are not protected", occupied.len() - 2);
+            log::warn!("more than {} boot modules: the rest are not protected", occupied.len() - 5);
             break;
         }
         // `BootInfo::load` refused a module that ends before it starts, so

@@ -7,8 +7,9 @@
 //! 2. create the `Mapper` over the recursive mapping and give the kernel
 //!    image its per-section rights (the console's boot window stays);
 //! 3. build the frame stack from the memory map (`frames.rs`);
-//! 4. map the VGA text buffer through a kernel virtual range and move the
-//!    console there, then drop its boot window;
+//! 4. map the screen (EGA text buffer or framebuffer) through a kernel
+//!    virtual range and give it to the console, then drop the boot window
+//!    at 0xC00B8000 (`screen.rs`);
 //! 5. set CR0.WP; 6. bring up the heap.
 
 mod account;
@@ -17,7 +18,9 @@ pub mod fixmap;
 pub mod frames;
 pub mod heap;
 pub mod image;
+mod screen;
 pub mod space;
+pub mod symbols;
 
 use crate::account::FrameAccount;
 use crate::arch::{self, qemu::ExitCode};
@@ -26,7 +29,7 @@ use crate::layout::{Region, classify};
 use crate::sync::{IrqMutex, IrqMutexGuard};
 use core::sync::atomic::{AtomicU32, Ordering};
 use frames::{FixmapWindow, FrameReport};
-use mm::frame::{Frame, Page};
+use mm::frame::Frame;
 use mm::frames::FrameStack;
 use mm::layout::KERNEL_BASE;
 use mm::paging::{KernelTlb, Mapper, PageTableFlags, RecursiveTables};
@@ -50,7 +53,7 @@ pub struct Memory {
 
 static MEMORY: Once<IrqMutex<Memory>> = Once::new();
 
-/// The VGA text buffer's mapping, owned for the console.
+/// The EGA text buffer's mapping, owned for the console.
 static CONSOLE_MAPPING: Once<MappedRange> = Once::new();
 
 /// Locks the memory state.
@@ -189,7 +192,8 @@ pub fn init(info: &BootInfo<'_>) {
         IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), tlb })
     });
 
-    move_console(boot_vga);
+    screen::attach(info, boot_vga);
+    symbols::init(info, &mut lock());
     space::enable_write_protect();
     FRAME_REPORT.call_once(|| report);
     crate::print!("{}", frame_account());
@@ -200,34 +204,4 @@ pub fn init(info: &BootInfo<'_>) {
         (mm::layout::HEAP_END.as_u32() - mm::layout::HEAP_START.as_u32()) >> 20,
         heap.mapped_bytes
     );
-}
-
-/// Maps the VGA text buffer through a kernel virtual range, moves the
-/// console there, and unmaps the boot window at 0xC00B8000.
-fn move_console(boot_vga: VirtAddr) {
-    let mut memory = lock();
-    // SAFETY: 0xB8000 is the VGA text buffer, device memory that the frame
-    // allocator never owns (the memory map reserves 0xA0000..0x100000).
-    let mapped =
-        match unsafe { memory.map_device(PhysAddr::new(crate::console::vga::VGA_TEXT_PHYS), 1) } {
-            Ok(mapped) => mapped,
-            Err(e) => fatal("cannot map the VGA text buffer", &e),
-        };
-    let new_base = mapped.start().as_mut_ptr::<u16>();
-    // The console uses the buffer for the kernel's whole life; the mapping
-    // is kept here, never unmapped.
-    CONSOLE_MAPPING.call_once(|| mapped);
-    {
-        let mut console = crate::console::CONSOLE.lock();
-        // SAFETY: `new_base` maps the text buffer, writable, from now on.
-        unsafe { console.relocate_screen(new_base) };
-    }
-    let memory = &mut *memory;
-    let boot_window = Page::containing(boot_vga);
-    // SAFETY: the console no longer uses the boot window; its frame is
-    // device memory, dropped rather than freed.
-    let unmapped = unsafe { memory.mapper.unmap(boot_window, &mut space::NoFrames) };
-    if let Ok((_vga, flush)) = unmapped {
-        flush.flush(&mut memory.tlb);
-    }
 }

@@ -1,8 +1,5 @@
 //! Why a test failed: a message formatted into a fixed buffer, plus the
-//! source location, and the `ensure!` macros that produce it. A test that
-//! cannot run at all on this boot (the command line lacks what it needs)
-//! returns a [`Failure::not_run`] instead, which the runner reports as
-//! `not run`, not as a failure of the kernel.
+//! source location, and the `ensure!` macros that produce it.
 //!
 //! The buffer is on the stack, not the heap, because some tests fail
 //! precisely when the heap (or every frame) is exhausted.
@@ -15,7 +12,6 @@ const CAPACITY: usize = 240;
 pub struct Failure {
     file: &'static str,
     line: u32,
-    not_run: bool,
     len: usize,
     text: [u8; CAPACITY],
 }
@@ -23,21 +19,9 @@ pub struct Failure {
 impl Failure {
     /// A failure at `file:line` described by `args` (cut at 240 bytes).
     pub fn new(file: &'static str, line: u32, args: fmt::Arguments<'_>) -> Self {
-        let mut f = Self { file, line, not_run: false, len: 0, text: [0; CAPACITY] };
+        let mut f = Self { file, line, len: 0, text: [0; CAPACITY] };
         let _ = f.write_fmt(args); // truncation is not an error worth losing the rest for
         f
-    }
-
-    /// The test could not run on this boot: `why` says what it needs.
-    pub fn not_run(file: &'static str, line: u32, why: &str) -> Self {
-        let mut f = Self::new(file, line, format_args!("{why}"));
-        f.not_run = true;
-        f
-    }
-
-    /// Whether this is a [`Failure::not_run`].
-    pub fn is_not_run(&self) -> bool {
-        self.not_run
     }
 }
 

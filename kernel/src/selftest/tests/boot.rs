@@ -3,7 +3,7 @@
 use crate::cmdline::CommandLine;
 use crate::cmdline::selftest::MEM_MISSING;
 use crate::memory::boot_info;
-use crate::selftest::{Failure, TestResult, ktest};
+use crate::selftest::{TestResult, ktest};
 use crate::{ensure, ensure_eq};
 use mm::layout::KERNEL_BASE;
 
@@ -45,22 +45,96 @@ fn memory_map_has_available_ram_above_1_mib() -> TestResult {
     Ok(())
 }
 
+/// The memory map's available RAM is what the firmware allows: under UEFI
+/// exactly the memory its own map frees at the end of boot services (and
+/// nothing outside it); under BIOS nothing in the 640 KiB..1 MiB hole. With
+/// `mem=` (QEMU's `-m`) it is at most that, and under BIOS nearly all of it.
 #[ktest]
-fn available_total_matches_the_ram_qemu_was_given() -> TestResult {
+fn available_memory_is_what_the_firmware_allows() -> TestResult {
     let info = boot_info::get();
-    let Some(mem) = crate::selftest::args().mem else {
-        return Err(Failure::not_run(file!(), line!(), MEM_MISSING));
-    };
-    let available: u64 = info.memory_map().filter(|r| r.kind == 1).map(|r| r.len).sum();
-    // The firmware keeps the 384 KiB hole below 1 MiB and a little at the
-    // top of RAM; everything else must be there, and nothing more.
-    ensure!(available <= mem, "available {available} bytes > the {mem} bytes QEMU was given");
-    ensure!(
-        available >= mem - (1 << 20),
-        "available {available} bytes, expected at least {} for mem={mem}",
-        mem - (1 << 20)
-    );
+    let available = || info.memory_map().filter(|r| r.kind == 1);
+    let total: u64 = available().map(|r| r.len).sum();
+    let mem = crate::selftest::args().mem;
+    match mem {
+        Some(mem) => {
+            ensure!(total <= mem, "available {total} bytes > the {mem} bytes QEMU was given")
+        }
+        None => crate::println!("  {MEM_MISSING}"),
+    }
+    match info.efi_memory_map() {
+        Some(efi) => {
+            let free = || efi.clone().filter(|r| r.is_free_after_boot_services());
+            let free_total: u64 = free().map(|r| r.len()).sum();
+            ensure_eq!(total, free_total, "available vs the UEFI map's free memory");
+            for region in available() {
+                let covered: u64 =
+                    free().map(|f| overlap(region.start, region.len, f.start, f.len())).sum();
+                ensure_eq!(
+                    covered,
+                    region.len,
+                    "available {:#x}+{:#x} vs UEFI's free memory",
+                    region.start,
+                    region.len
+                );
+            }
+        }
+        None => {
+            for region in available() {
+                let hole = overlap(region.start, region.len, 0xA_0000, 0x6_0000);
+                ensure_eq!(
+                    hole,
+                    0,
+                    "available {:#x}+{:#x} in the BIOS hole",
+                    region.start,
+                    region.len
+                );
+            }
+            if let Some(mem) = mem {
+                // The BIOS keeps the 384 KiB hole below 1 MiB and a little at the top.
+                ensure!(total >= mem - (1 << 20), "available {total} bytes for mem={mem}");
+            }
+        }
+    }
     Ok(())
+}
+
+/// Under UEFI, no frame the firmware keeps (runtime services, ACPI, MMIO,
+/// reserved, unknown types) is ever the frame allocator's.
+#[ktest]
+fn the_frame_allocator_has_no_frame_the_firmware_keeps() -> TestResult {
+    let info = boot_info::get();
+    let Some(efi) = info.efi_memory_map() else {
+        return Ok(()); // BIOS: the test above checks the only rule there is
+    };
+    let memory = crate::memory::lock();
+    for kept in efi.filter(|r| !r.is_free_after_boot_services()) {
+        for usable in memory.frames.usable().iter() {
+            let bytes = overlap(
+                usable.start_addr(),
+                usable.end_addr() - usable.start_addr(),
+                kept.start,
+                kept.len(),
+            );
+            ensure_eq!(
+                bytes,
+                0,
+                "usable frames {:#x}..{:#x} in {} {:#x}+{:#x}",
+                usable.start_addr(),
+                usable.end_addr(),
+                kept.kind_name(),
+                kept.start,
+                kept.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Bytes `[a, a + a_len)` and `[b, b + b_len)` share.
+fn overlap(a: u64, a_len: u64, b: u64, b_len: u64) -> u64 {
+    let start = a.max(b);
+    let end = a.saturating_add(a_len).min(b.saturating_add(b_len));
+    end.saturating_sub(start)
 }
 
 /// The boot log's frame account names every frame kept out of the frame

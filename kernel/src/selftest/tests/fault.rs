@@ -61,3 +61,41 @@ fn kfree_foreign_pointer() -> TestResult {
     unsafe { crate::memory::heap::kfree(&local as *const u64 as *mut u8) };
     Ok(())
 }
+
+/// A page fault three named calls deep: the report's backtrace must name
+/// `fault_path_inner`, `fault_path_middle` and `fault_path_outer`, in that
+/// order, then the scenario itself.
+#[ktest(fault)]
+fn backtrace() -> TestResult {
+    #[inline(never)]
+    fn fault_path_inner(address: usize) -> u32 {
+        // SAFETY: deliberately unsound: this read must fault (address 8).
+        unsafe { core::hint::black_box(address as *const u32).read_volatile() }
+    }
+    #[inline(never)]
+    fn fault_path_middle(address: usize) -> u32 {
+        core::hint::black_box(fault_path_inner(core::hint::black_box(address))) + 1
+    }
+    #[inline(never)]
+    fn fault_path_outer(address: usize) -> u32 {
+        core::hint::black_box(fault_path_middle(core::hint::black_box(address))) + 2
+    }
+    crate::println!("{}", fault_path_outer(8));
+    Ok(())
+}
+
+/// A fault the CPU cannot report: with an empty IDT, a breakpoint raises a
+/// general-protection fault, which raises a double fault, which the CPU
+/// gives up on: a triple fault, which resets the machine. `make run`'s
+/// wrapper must say so (QEMU with `-no-reboot` just exits with status 0).
+#[ktest(fault)]
+fn triple_fault() -> TestResult {
+    let empty = x86::dtables::DescriptorTablePointer::<u64> { limit: 0, base: core::ptr::null() };
+    crate::println!("loading an empty IDT, then int3: the machine must reset");
+    // SAFETY: deliberately unsound: the CPU resets; nothing runs after it.
+    unsafe {
+        x86::dtables::lidt(&empty);
+        core::arch::asm!("int3");
+    }
+    Ok(())
+}

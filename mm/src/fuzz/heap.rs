@@ -42,6 +42,9 @@ pub const REGION: usize = 8 << 20;
 const MAX_OPS: usize = 2000;
 /// The most forged runs one allocation remembers.
 const MAX_FORGED: usize = 16;
+/// No burst starts above this many live allocations: `check()` after every
+/// step walks them all, and the run must stay fast.
+const MAX_LIVE: usize = 1000;
 /// How many freed addresses are kept to try again (stale pointers).
 const STALE: usize = 16;
 
@@ -144,6 +147,7 @@ impl<S: TestSource> Run<'_, S> {
                 assert_eq!(self.heap.stats().mapped_bytes, before - returned * 4096, "trim");
             }
             29 => self.largest_free_fits(),
+            30 => self.burst(),
             _ => {
                 // Free everything, in an order the input picks.
                 while !self.model.is_empty() {
@@ -183,6 +187,37 @@ impl<S: TestSource> Run<'_, S> {
                 EDGES[self.input.index(EDGES.len())]
             }
             _ => self.input.u32() as usize,
+        }
+    }
+
+    /// Many small blocks at once, every other one freed again: enough to
+    /// fill the small-block cache's list of one size (256 blocks) and spill
+    /// into the free lists, as a long-running kernel does.
+    fn burst(&mut self) {
+        if self.model.len() > MAX_LIVE {
+            return;
+        }
+        let count = match self.input.below(4) {
+            0 => self.input.in_range(1, 16),
+            1 => self.input.in_range(16, 64),
+            _ => self.input.in_range(200, 320),
+        };
+        let (freed, kept) = (self.input.below(65) as usize, self.input.below(65) as usize);
+        let mut to_free = Vec::new();
+        'burst: for _ in 0..count {
+            for (size, free_again) in [(freed, true), (kept, false)] {
+                let result = self.heap.malloc(size);
+                let addr = result.as_ref().map(|p| p.as_ptr() as usize);
+                self.allocated(result, size, 8, "malloc in a burst");
+                match addr {
+                    Ok(addr) if free_again => to_free.push(addr),
+                    Ok(_) => {}
+                    Err(_) => break 'burst,
+                }
+            }
+        }
+        for addr in to_free {
+            self.free_addr(addr);
         }
     }
 
@@ -363,7 +398,11 @@ impl<S: TestSource> Run<'_, S> {
     }
 
     fn free_nth(&mut self, i: usize) {
-        let addr = self.model.nth(i).addr;
+        self.free_addr(self.model.nth(i).addr);
+    }
+
+    /// Frees the live allocation at `addr`, checking its contents first.
+    fn free_addr(&mut self, addr: usize) {
         let live = self.model.remove(addr);
         live.verify("before free");
         // SAFETY: `addr` is live, and the model forgets it now.

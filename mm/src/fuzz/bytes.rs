@@ -87,9 +87,12 @@ mod tests {
         let mut b = Bytes::new(&[1, 2, 3, 4, 5, 6, 7]);
         assert_eq!(b.u8(), 1);
         assert_eq!(b.u16(), 0x0302);
-        assert_eq!(b.u32(), 0x0007_0605);
+        assert_eq!(b.u32(), 0x0706_0504);
         assert!(b.is_empty());
         assert_eq!(b.u64(), 0);
+        // A read past the end takes what is left and pads with zeros.
+        let mut b = Bytes::new(&[0xaa, 0xbb]);
+        assert_eq!(b.u32(), 0xbbaa);
     }
 
     #[test]

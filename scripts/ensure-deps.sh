@@ -14,6 +14,9 @@
 #   - Rust: rustup, the toolchain pinned in rust-toolchain.toml and its
 #     components (rust-src for -Zbuild-std, rustfmt, clippy). Without rustup,
 #     the script says how to get it and stops.
+#   - with the argument `bench` (make bench), also valgrind (callgrind counts
+#     instructions), gcc-multilib (links the i686 host benches) and the
+#     i686-unknown-linux-gnu Rust target.
 #
 # Environment (for scripts/test/ensure-deps.sh): GRUB_LIB, where GRUB's
 # platform files are (default /usr/lib/grub); FIRMWARE_DIR, where OVMF and
@@ -59,6 +62,10 @@ $FIRMWARE_DIR/bochs/BIOS-bochs-latest    bochsbios        Bochs's BIOS
 $FIRMWARE_DIR/vgabios/vgabios.bin        vgabios          Bochs's VGA BIOS
 $BOCHS_PLUGINS/libbx_x_gui.so            bochs-x          Bochs's X display"
 
+if [ "${1:-}" = bench ]; then
+  needs+=$'\n''valgrind                         valgrind'
+fi
+
 missing_cmds=() missing_pkgs=()
 while read -r cmds pkg; do
   found=
@@ -76,6 +83,12 @@ while read -r file pkg what; do
     missing_pkgs+=("$pkg")
   fi
 done <<<"$file_needs"
+# Linking for i686 needs the 32-bit C runtime; only trying tells.
+if [ "${1:-}" = bench ] &&
+  ! echo 'int main(void) { return 0; }' | gcc -m32 -x c - -o /dev/null >/dev/null 2>&1; then
+  missing_cmds+=("a C compiler that links 32-bit programs (gcc -m32)")
+  missing_pkgs+=(gcc-multilib)
+fi
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   # shellcheck disable=SC2207
@@ -138,3 +151,10 @@ for component in rust-src rustfmt clippy; do
       die "rustup could not add $component; run by hand: rustup component add --toolchain $channel $component"
   fi
 done
+
+if [ "${1:-}" = bench ] &&
+  ! rustup target list --installed --toolchain "$channel" | grep -qx i686-unknown-linux-gnu; then
+  say "adding the i686-unknown-linux-gnu target to Rust $channel (rustup) ..."
+  rustup target add --toolchain "$channel" i686-unknown-linux-gnu ||
+    die "rustup could not add the target; run by hand: rustup target add --toolchain $channel i686-unknown-linux-gnu"
+fi

@@ -22,6 +22,12 @@
 # Environment: GRUB_LIB, where GRUB's platform files are (default
 # /usr/lib/grub); GFXPAYLOAD=text makes GRUB leave the screen in EGA text
 # mode (the tests boot the text console that way).
+#
+# PROGRAMS (environment): user programs (ELF files, space-separated paths)
+# to put on the image, in every entry, as one boot module: a ustar archive
+# in which each is named by its file name, which `exec=NAME` on the kernel
+# command line refers to. MENU_CMDLINE: the command line of the menu's
+# kernel entry (make iso: the demonstration programs).
 set -euo pipefail
 
 menu=
@@ -51,7 +57,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" "$tmp.programs"' EXIT
 mkdir -p "$tmp/boot/grub"
 # GRUB reads the whole file into memory before loading it, so the debug
 # information (megabytes; GDB reads it from the unstripped ELF) must not
@@ -59,6 +65,27 @@ mkdir -p "$tmp/boot/grub"
 # table stays: fault reports name functions with it.
 objcopy --strip-debug "$kernel" "$tmp/boot/kernel.elf"
 [ -z "$menu" ] || objcopy --strip-debug "$selftest" "$tmp/boot/kernel-test.elf"
+# The user programs travel as one module, a ustar archive: GRUB on a 4 MiB
+# machine runs out of memory with more than about six modules. Modules take
+# RAM from boot on, so only the loadable bytes come along.
+module_lines=""
+module_cmd=module2
+[ "$loader" = multiboot ] && module_cmd=module
+if [ -n "${PROGRAMS:-}" ]; then
+  # Staged outside the image's tree: every file on the image costs GRUB
+  # memory on a 4 MiB machine.
+  stage="$tmp.programs"
+  mkdir -p "$stage"
+  names=()
+  for program in $PROGRAMS; do
+    names+=("$(basename "$program")")
+    objcopy --strip-all "$program" "$stage/$(basename "$program")"
+  done
+  tar --format=ustar -cf "$tmp/boot/programs" -C "$stage" "${names[@]}"
+  rm -rf "$stage"
+  module_lines="    $module_cmd /boot/programs programs
+"
+fi
 
 {
   cat <<'CFG'
@@ -80,16 +107,16 @@ fi
 CFG
   [ "${GFXPAYLOAD:-}" != text ] || echo 'set gfxpayload=text'
   if [ -n "$menu" ]; then
-    cat <<'CFG'
+    cat <<CFG
 set timeout=5
 set default=0
 menuentry "kernel" {
-    multiboot2 /boot/kernel.elf
-    boot
+    multiboot2 /boot/kernel.elf${MENU_CMDLINE:+ $MENU_CMDLINE}
+$module_lines    boot
 }
 menuentry "kernel self-tests (results on the screen, then the PC halts)" {
     multiboot2 /boot/kernel-test.elf selftest
-    boot
+$module_lines    boot
 }
 CFG
   else
@@ -98,7 +125,7 @@ set timeout=0
 set default=0
 menuentry "kernel" {
     $loader /boot/kernel.elf $cmdline
-    boot
+$module_lines    boot
 }
 CFG
   fi

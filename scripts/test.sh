@@ -83,6 +83,7 @@ host_tests() {
 host_tests mm -p mm
 host_tests mm-heap-debug -p mm --features heap-debug --lib
 host_tests kernel -p kernel --lib
+host_tests user -p user -p abi
 
 # ------------------------------------------------------------- kernel builds
 build_kernel() { # OUT FEATURES...
@@ -132,6 +133,26 @@ check_clippy_kernel
 step "building the self-test kernel"
 build_kernel build/kernel-test.elf --features selftest || finish
 check_clippy_kernel --features selftest
+
+# The user programs, put on every test image (as one boot module, an archive).
+step "building the user programs for i686"
+user_log="$LOGS/build-user.log"
+if cargo user-build >"$user_log" 2>&1; then
+  mkdir -p build/user
+  for src in user/src/bin/*.rs; do
+    program=$(basename "$src" .rs)
+    cp "target/i686-kernel/release/$program" "build/user/$program"
+  done
+  PROGRAMS=$(ls build/user/* | tr '\n' ' ')
+  export PROGRAMS
+  check_clippy_user
+  pass "build: the user programs ($(ls build/user | tr '\n' ' '))"
+else
+  fail "build: the user programs" "cargo build failed (log: $user_log)"
+  tail -n 40 "$user_log" | indent
+  by_hand "RUSTC_BOOTSTRAP=1 cargo user-build"
+  finish
+fi
 
 # ------------------------------------------------------------------- boots
 # boot NAME MEM CMDLINE [LOADER]: builds an ISO and runs QEMU headless with a
@@ -219,6 +240,50 @@ fault() {
     by_hand "$again"
   fi
 }
+
+# The kill reports the process tests provoked: the text a user reads.
+kill_reports() {
+  local log="$LOGS/selftest-4M.serial.log" missing=()
+  local patterns=(
+    'process [0-9]+ \(bad\) killed: page fault: read at 0x00000000 in the unmapped first 4 MiB \(a null pointer\?\); eip 0x004[0-9a-f]{5}'
+    'process [0-9]+ \(bad\) killed: page fault: write at 0x004[0-9a-f]{5} in the program image \(r-x\), which forbids it; eip 0x004[0-9a-f]{5}'
+    'process [0-9]+ \(bad\) killed: page fault: read at 0xc0100000 in kernel memory \(no user access\)'
+    'process [0-9]+ \(bad\) killed: #GP General Protection \(vector 13\)'
+    'process [0-9]+ \(bad\) killed: page fault: read at 0x20000000 in no region \(an unmapped address\)'
+    'process [0-9]+ \(bad\) killed: page fault: write at 0xbfe[0-9a-f]{5} in the gap below the stack \(stack overflow'
+    'process [0-9]+ \(bad\) killed: page fault: write at 0x4[0-9a-f]{7} in the anonymous mapping \(r--\), which forbids it'
+    'process [0-9]+ \(hog\) killed: out of memory: no free frame for the anonymous mapping page at 0x[0-9a-f]{8}'
+    'fuzz: done: 30000 calls, [0-9]+ errors returned, 0 surprises'
+  )
+  for pattern in "${patterns[@]}"; do
+    grep -qE -- "$pattern" "$log" || missing+=("$pattern")
+  done
+  local name="[processes] the kill reports say address, access, region and eip"
+  if [ ${#missing[@]} -eq 0 ]; then
+    pass "$name"
+  else
+    fail "$name" "missing in $log: ${missing[*]}"
+  fi
+}
+kill_reports
+
+# make run's demonstration, in a self-test boot: the kernel reports when the
+# last process has exited and leaves QEMU with their verdict.
+demo_boot() {
+  local name="[processes] exec=demo,ticker:3,ticker:5 runs to the end at 4 MiB"
+  GFXPAYLOAD=text boot demo 4M "selftest exec=demo,ticker:3,ticker:5"
+  if [ "$status" -eq 33 ] &&
+     grep -q 'the last process has exited: 3 succeeded, 0 failed, 0 killed' "$log" &&
+     grep -q 'demo: done' "$log"; then
+    pass "$name"
+  else
+    fail "$name" "$(explain "$status") (log: $log)"
+    tail -n 15 "$log" | indent
+    by_hand "$again"
+  fi
+}
+step "booting make run's demonstration programs"
+demo_boot
 
 step "booting each fault scenario on its own"
 fault fault::null_deref 128M \

@@ -15,11 +15,13 @@ use std::path::Path;
 
 /// The layers, lowest first; the same order as the table in `lib.rs`.
 const LAYERS: &[&[&str]] = &[
-    &["account", "bootinfo", "cmdline", "layout", "string", "symbols"],
+    &["account", "bootinfo", "cmdline", "elf", "layout", "string", "symbols", "ustar"],
     &["sync"],
     &["console"],
     &["arch"],
     &["memory"],
+    &["process"],
+    &["syscall"],
     &["selftest"],
     &["start", "panic"],
 ];

@@ -7,7 +7,8 @@
 use core::fmt;
 use core::ops::Range;
 use mm::layout::{
-    FIXMAP_START, HEAP_END, HEAP_START, KERNEL_BASE, PAGE_TABLES, VRANGE_END, VRANGE_START,
+    FIXMAP_START, HEAP_END, HEAP_START, KERNEL_BASE, KERNEL_STACK_GUARD, KERNEL_STACK_SLOT,
+    KERNEL_STACKS_END, KERNEL_STACKS_START, PAGE_TABLES, VRANGE_END, VRANGE_START,
 };
 
 /// Where the kernel image's parts are (virtual address ranges).
@@ -30,7 +31,8 @@ pub struct KernelImage {
 pub enum Region {
     /// Page 0: a null pointer dereference.
     NullPage,
-    /// The user half, which this kernel never maps.
+    /// The user half: the running process's memory (a kernel access there
+    /// is a bug: system calls copy through checked pointers only).
     UserSpace,
     /// The unmapped page below the kernel stack: a stack overflow.
     StackGuard,
@@ -42,6 +44,10 @@ pub enum Region {
     KernelStack,
     /// Kernel statics (.data/.bss).
     KernelData,
+    /// A process's kernel stack.
+    ProcessKernelStack,
+    /// The unmapped guard below a process's kernel stack: it overflowed.
+    ProcessKernelStackGuard,
     /// Inside the heap's mapped part.
     Heap,
     /// In the heap region but above its current top: never allocated, or
@@ -61,12 +67,16 @@ impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Region::NullPage => "null page (a null pointer dereference)",
-            Region::UserSpace => "user half of the address space (never mapped)",
+            Region::UserSpace => "user half (a process's memory)",
             Region::StackGuard => "kernel stack guard page (a kernel stack overflow)",
             Region::KernelText => "kernel text (.text, read-only code)",
             Region::KernelRodata => "kernel read-only data (.rodata)",
             Region::KernelStack => "kernel stack",
             Region::KernelData => "kernel data (.data/.bss)",
+            Region::ProcessKernelStack => "a process's kernel stack",
+            Region::ProcessKernelStackGuard => {
+                "guard below a process's kernel stack (a kernel stack overflow)"
+            }
             Region::Heap => "kernel heap",
             Region::HeapUnmapped => "kernel heap region above the heap's top (unmapped)",
             Region::VirtualRanges => "kernel virtual ranges (MMIO and other mappings)",
@@ -87,6 +97,13 @@ pub fn classify(addr: u32, image: &KernelImage, heap_top: u32) -> Region {
         a if image.rodata.contains(&a) => Region::KernelRodata,
         a if image.stack.contains(&a) => Region::KernelStack,
         a if image.data.contains(&a) => Region::KernelData,
+        a if (KERNEL_STACKS_START.as_u32()..KERNEL_STACKS_END.as_u32()).contains(&a) => {
+            if (a - KERNEL_STACKS_START.as_u32()) % KERNEL_STACK_SLOT < KERNEL_STACK_GUARD {
+                Region::ProcessKernelStackGuard
+            } else {
+                Region::ProcessKernelStack
+            }
+        }
         a if (HEAP_START.as_u32()..heap_top).contains(&a) => Region::Heap,
         a if (HEAP_START.as_u32()..HEAP_END.as_u32()).contains(&a) => Region::HeapUnmapped,
         a if (VRANGE_START.as_u32()..VRANGE_END.as_u32()).contains(&a) => Region::VirtualRanges,
@@ -127,6 +144,12 @@ mod tests {
             (0xC010_D000, Region::KernelStack),
             (0xC011_CFFF, Region::KernelStack),
             (0xC011_D000, Region::KernelData),
+            (0xC800_0000, Region::ProcessKernelStackGuard),
+            (0xC800_1FFF, Region::ProcessKernelStackGuard),
+            (0xC800_2000, Region::ProcessKernelStack),
+            (0xC800_7FFC, Region::ProcessKernelStack),
+            (0xC800_4000, Region::ProcessKernelStackGuard),
+            (0xC900_0000, Region::KernelUnmapped),
             (0xD000_0000, Region::Heap),
             (0xD000_2FFF, Region::Heap),
             (0xD000_3000, Region::HeapUnmapped),
@@ -150,5 +173,6 @@ mod tests {
     fn descriptions_name_the_likely_bug() {
         assert!(Region::NullPage.to_string().contains("null pointer"));
         assert!(Region::StackGuard.to_string().contains("stack overflow"));
+        assert!(Region::ProcessKernelStackGuard.to_string().contains("stack overflow"));
     }
 }

@@ -10,8 +10,14 @@
 //!                        hand `memory::describe_address` down to the fault reports
 //!                     4. map and validate the boot information; print it; a
 //!                        `selftest` boot makes `arch::stop` leave QEMU from here on
-//!                     5. memory: frames, kernel address space, heap, virtual ranges
-//!                     6. `selftest` on the command line: run the self-tests and
+//!                     5. memory: frames, kernel address space, heap, virtual
+//!                        ranges, the boot modules (user programs) mapped
+//!                     6. processes: hand the system-call and ring-3 exception
+//!                        handlers down to `arch`
+//!                     7. `exec=a,b,...` on the command line: start those programs
+//!                        and run them until the last has exited (report; in a
+//!                        `selftest` boot, exit QEMU with their verdict)
+//!                     8. `selftest` on the command line: run the self-tests and
 //!                        exit QEMU; otherwise report and idle
 //! ```
 
@@ -67,6 +73,16 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     memory::init(info);
     // Backtraces name functions from the symbol table memory just mapped.
     arch::backtrace::symbols_with(memory::symbols::lookup);
+    arch::interrupts::set_syscall_handler(crate::syscall::handle);
+    arch::exceptions::handle_user_exceptions_with(crate::process::fault::handle);
+    list_programs();
+
+    if let Some(programs) = cmdline.value("exec") {
+        let ok = exec(programs, &cmdline);
+        if selftest {
+            arch::stop(if ok { ExitCode::Success } else { ExitCode::TestsFailed });
+        }
+    }
 
     if selftest {
         let code = crate::selftest::run(&cmdline);
@@ -83,6 +99,43 @@ pub extern "C" fn kernel_main(magic: u32, info_phys: u32) -> ! {
     loop {
         cpu::wait_for_interrupt();
     }
+}
+
+/// Names the user programs GRUB loaded, for the boot log.
+fn list_programs() {
+    let mut count = 0;
+    crate::print!("user programs (boot modules):");
+    for module in memory::modules::all() {
+        crate::print!(" {} ({} bytes)", module.name, module.bytes.len());
+        count += 1;
+    }
+    if count == 0 {
+        crate::print!(" none");
+    }
+    println!();
+}
+
+/// Starts every program in the comma-separated list (`name` or
+/// `name:arg`) and runs them until the last has exited. True if all
+/// exited with code 0.
+fn exec(programs: &str, cmdline: &CommandLine<'_>) -> bool {
+    let seed = cmdline.value("seed").and_then(crate::cmdline::parse_number).unwrap_or(0x5EED);
+    let mut started = true;
+    for word in programs.split(',').filter(|w| !w.is_empty()) {
+        let (name, arg) = match word.split_once(':') {
+            Some((name, arg)) => (name, crate::cmdline::parse_number(arg).unwrap_or(0) as u32),
+            None => (word, seed as u32),
+        };
+        match crate::process::spawn(name, arg) {
+            Ok(pid) => log::info!("started process {pid}: {name} (argument {arg:#x})"),
+            Err(e) => {
+                log::error!("cannot start {name:?}: {e}");
+                started = false;
+            }
+        }
+    }
+    let summary = crate::process::run();
+    started && summary.failed == 0 && summary.killed == 0
 }
 
 fn wrong_loader(magic: u32) -> ! {

@@ -12,16 +12,31 @@
 //!  0xD000_0000 +-------------------------------+
 //!              | (unused)                      |
 //!              +-------------------------------+
+//!  0xC900_0000 +-------------------------------+
+//!              | process kernel stacks         |  one 16 KiB slot per process:
+//!  0xC800_0000 +-------------------------------+  8 KiB guard + 8 KiB stack
+//!              | (unused)                      |
+//!              +-------------------------------+
 //!              | kernel image: .text .rodata   |  0xC000_0000 + physical
 //!              | .data .bss, stacks            |  load address (1 MiB)
 //!  0xC010_0000 +-------------------------------+
 //!              | (unmapped)                    |
-//!  0xC000_0000 +-------------------------------+
-//!              | (unmapped: user space later)  |
-//!  0x0000_1000 +-------------------------------+
-//!              | null page, never mapped       |
-//!  0x0000_0000 +-------------------------------+
+//!  0xC000_0000 +===============================+  kernel half above, shared by
+//!              | user stack (1 MiB limit)      |  every address space
+//!  0xBFF0_0000 +-------------------------------+
+//!              | stack gap (never mapped)      |
+//!  0xBFE0_0000 +-------------------------------+
+//!              | anonymous mappings (mmap)     |
+//!  0x4000_0000 +-------------------------------+
+//!              | heap (brk), grows up          |
+//!              | program image (ELF segments)  |
+//!  0x0040_0000 +-------------------------------+
+//!              | never mapped                  |  null page and the rest of
+//!  0x0000_0000 +-------------------------------+  the first 4 MiB
 //! ```
+//!
+//! The user half (below `KERNEL_BASE`) is laid out the same way in every
+//! process (see docs/processes.md).
 
 use crate::addr::VirtAddr;
 
@@ -54,7 +69,50 @@ pub const PAGE_TABLES: VirtAddr = VirtAddr::new(0xFFC0_0000);
 /// Where the recursive entry makes the page directory visible.
 pub const PAGE_DIRECTORY: VirtAddr = VirtAddr::new(0xFFFF_F000);
 
+/// One past the last byte of the user half: every address a process may
+/// map is below this.
+pub const USER_END: VirtAddr = VirtAddr::new(KERNEL_BASE);
+/// Where a program's image may begin: the first 4 MiB stay unmapped, so a
+/// null pointer plus any offset below 4 MiB faults.
+pub const USER_IMAGE_START: VirtAddr = VirtAddr::new(0x0040_0000);
+/// One past the last byte a program image or its heap may use.
+pub const USER_HEAP_END: VirtAddr = VirtAddr::new(0x4000_0000);
+/// First byte of the area where anonymous mappings (`mmap`) are placed.
+pub const USER_MMAP_START: VirtAddr = VirtAddr::new(0x4000_0000);
+/// One past the last byte of the anonymous-mapping area.
+pub const USER_MMAP_END: VirtAddr = VirtAddr::new(0xBFE0_0000);
+/// The user stack's top: the initial stack pointer of every process.
+pub const USER_STACK_TOP: VirtAddr = VirtAddr::new(KERNEL_BASE);
+/// How far the user stack may grow down (its region's size).
+pub const USER_STACK_LIMIT: u32 = 1024 * 1024;
+/// Lowest address of the user stack's region.
+pub const USER_STACK_BOTTOM: VirtAddr = VirtAddr::new(USER_STACK_TOP.as_u32() - USER_STACK_LIMIT);
+/// Lowest address of the gap below the stack that nothing is ever mapped
+/// in, so a stack overflow faults instead of running into a mapping.
+pub const USER_STACK_GAP: VirtAddr = USER_MMAP_END;
+
+/// First byte of the process kernel stacks: one slot per process.
+pub const KERNEL_STACKS_START: VirtAddr = VirtAddr::new(0xC800_0000);
+/// Bytes of one kernel-stack slot: the guard below, the stack above.
+pub const KERNEL_STACK_SLOT: u32 = 16 * 1024;
+/// Bytes of the unmapped guard at the bottom of each slot.
+pub const KERNEL_STACK_GUARD: u32 = 8 * 1024;
+/// Bytes of each process's kernel stack (the mapped top of its slot).
+pub const KERNEL_STACK_SIZE: u32 = KERNEL_STACK_SLOT - KERNEL_STACK_GUARD;
+/// How many kernel-stack slots there are: the most processes at once.
+pub const KERNEL_STACK_SLOTS: u32 = 1024;
+/// One past the last byte of the kernel-stack region.
+pub const KERNEL_STACKS_END: VirtAddr =
+    VirtAddr::new(KERNEL_STACKS_START.as_u32() + KERNEL_STACK_SLOTS * KERNEL_STACK_SLOT);
+
 const _: () = assert!(KERNEL_PDE == 768);
+const _: () = assert!(USER_END.directory_index() == KERNEL_PDE);
+const _: () = assert!(USER_HEAP_END.as_u32() <= USER_MMAP_START.as_u32());
+const _: () = assert!(USER_MMAP_END.as_u32() < USER_STACK_BOTTOM.as_u32());
+const _: () = assert!(USER_STACK_BOTTOM.as_u32() - USER_STACK_GAP.as_u32() >= 1024 * 1024);
+const _: () = assert!(KERNEL_STACKS_START.as_u32() > KERNEL_BASE + 0x40_0000);
+const _: () = assert!(KERNEL_STACKS_END.as_u32() <= HEAP_START.as_u32());
+const _: () = assert!(KERNEL_STACK_SIZE.is_multiple_of(4096) && KERNEL_STACK_GUARD >= 4096);
 const _: () = assert!(HEAP_START.as_u32() >= KERNEL_BASE);
 const _: () = assert!(HEAP_END.as_u32() == VRANGE_START.as_u32());
 const _: () = assert!(VRANGE_END.as_u32() == FIXMAP_START.as_u32());

@@ -16,6 +16,7 @@ pub mod heap;
 pub mod layout;
 pub mod memmap;
 pub mod paging;
+pub mod space;
 pub mod vrange;
 
 #[cfg(test)]

@@ -74,6 +74,13 @@ check_root_build() {
 
 # Clippy on the kernel for its own target, as built: after the kernel build,
 # so core and alloc are already compiled. FEATURES... as for the build.
+# The user programs, as built for i686 (on the host they are stubs).
+check_clippy_user() {
+  run_check "check: clippy on the user programs for i686, warnings denied" \
+    "RUSTC_BOOTSTRAP=1 cargo user-clippy -- -D warnings" \
+    "$LOGS/clippy-user.log" cargo user-clippy -- -D warnings
+}
+
 check_clippy_kernel() {
   local args="$* --"
   run_check "check: clippy on the kernel for i686${1:+ with $*}, warnings denied" \

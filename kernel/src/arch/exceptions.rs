@@ -12,6 +12,10 @@
 //! [`DescribeAddress`] function once, right after the IDT is loaded, and
 //! the reports call it (as Linux's `arch/x86/mm/fault.c` asks the memory
 //! manager through narrow hooks rather than reaching into it).
+//!
+//! An exception in ring 3 is not a kernel bug: it goes to the handler the
+//! process layer registers ([`handle_user_exceptions_with`]), which pages
+//! memory in on demand or ends the process, and the kernel carries on.
 
 use super::idt::TrapFrame;
 use super::qemu::ExitCode;
@@ -63,8 +67,74 @@ fn begin_report(title: &str) {
     crate::console::print_colored(Color::LightRed, format_args!("\n{title}"));
 }
 
+/// An exception raised by ring-3 code, decoded for the handler above.
+#[derive(Clone, Copy, Debug)]
+pub struct UserException {
+    /// The vector (0–31).
+    pub vector: u32,
+    /// Its mnemonic, e.g. `#GP`.
+    pub mnemonic: &'static str,
+    /// Its name, e.g. "General Protection Fault".
+    pub name: &'static str,
+    /// For a page fault (vector 14): what the CPU said about it.
+    pub page_fault: Option<PageFault>,
+}
+
+/// A page fault's address (CR2) and error code, decoded.
+#[derive(Clone, Copy, Debug)]
+pub struct PageFault {
+    /// The address that faulted.
+    pub address: u32,
+    /// The page was present: a protection violation, not a missing page.
+    pub present: bool,
+    /// The access was a write.
+    pub write: bool,
+    /// The access was an instruction fetch.
+    pub fetch: bool,
+}
+
+/// Handles an exception from ring 3. It returns to let the instruction run
+/// again (the fault was resolved), or never returns to that code (the
+/// process was ended and another one runs).
+pub type UserExceptionHandler = fn(&mut TrapFrame, &UserException);
+
+static USER_EXCEPTIONS: Once<UserExceptionHandler> = Once::new();
+
+/// Registers the handler of exceptions raised in ring 3. The first
+/// registration holds.
+pub fn handle_user_exceptions_with(handler: UserExceptionHandler) {
+    USER_EXCEPTIONS.call_once(|| handler);
+}
+
+fn user_exception(frame: &TrapFrame) -> UserException {
+    let entry = EXCEPTIONS.get(frame.vector as usize);
+    let page_fault = (frame.vector == u32::from(PAGE_FAULT_VECTOR)).then(|| {
+        let code = PageFaultError::from_bits_truncate(frame.error_code);
+        PageFault {
+            // SAFETY: reading CR2 has no side effects.
+            address: unsafe { x86::controlregs::cr2() } as u32,
+            present: code.contains(PageFaultError::P),
+            write: code.contains(PageFaultError::WR),
+            fetch: code.contains(PageFaultError::ID),
+        }
+    });
+    UserException {
+        vector: frame.vector,
+        mnemonic: entry.map_or("?", |e| e.mnemonic),
+        name: entry.map_or("unknown exception", |e| e.description),
+        page_fault,
+    }
+}
+
 /// Handles CPU exceptions 0–31 (except the double fault, a task of its own).
-pub fn handle(frame: &TrapFrame) {
+pub fn handle(frame: &mut TrapFrame) {
+    if frame.from_user()
+        && let Some(handler) = USER_EXCEPTIONS.get()
+    {
+        let exception = user_exception(frame);
+        handler(frame, &exception);
+        return;
+    }
     if frame.vector == u32::from(PAGE_FAULT_VECTOR) {
         page_fault(frame);
     }
@@ -155,7 +225,7 @@ pub fn report_double_fault(error_code: u32, context: SavedContext) -> ! {
     );
     crate::println!("  esp is in: {stack_region}");
     crate::println!("  last page-fault address (CR2) {cr2:#010x}: {cr2_region}");
-    if cr2_region.0 == Some(Region::StackGuard) {
+    if matches!(cr2_region.0, Some(Region::StackGuard | Region::ProcessKernelStackGuard)) {
         crate::println!("  diagnosis: kernel stack overflow into the guard page");
     }
     super::backtrace::print_from(context.eip, context.ebp);

@@ -1,5 +1,6 @@
-//! The global descriptor table: flat 4 GiB code and data segments, and two
-//! task-state segments (the normal one and the double-fault task's).
+//! The global descriptor table: flat 4 GiB code and data segments for the
+//! kernel (ring 0) and for user programs (ring 3), and two task-state
+//! segments (the normal one and the double-fault task's).
 //!
 //! GRUB leaves a GDT that the Multiboot2 spec says must not be relied on,
 //! so the kernel loads its own before the first interrupt can reload CS.
@@ -11,7 +12,12 @@
 //!   0x10      kernel data: base 0, limit 4 GiB, ring 0, 32-bit
 //!   0x18      TSS of the running kernel (the CPU saves its state here on a task switch)
 //!   0x20      TSS of the double-fault task (its own stack; see `tss.rs`)
+//!   0x28      user code: base 0, limit 4 GiB, ring 3 (selector 0x2B with RPL 3)
+//!   0x30      user data: base 0, limit 4 GiB, ring 3 (selector 0x33 with RPL 3)
 //! ```
+//!
+//! Every segment is flat, so segments add no protection of their own: what
+//! keeps ring 3 out of the kernel half is the page tables' USER bit.
 
 use spin::Once;
 use x86::Ring;
@@ -30,8 +36,30 @@ pub const KERNEL_DATA: SegmentSelector = SegmentSelector::new(2, Ring::Ring0);
 pub const KERNEL_TSS: SegmentSelector = SegmentSelector::new(3, Ring::Ring0);
 /// The double-fault task's TSS.
 pub const DOUBLE_FAULT_TSS: SegmentSelector = SegmentSelector::new(4, Ring::Ring0);
+/// User code segment selector (RPL 3).
+pub const USER_CODE: SegmentSelector = SegmentSelector::new(5, Ring::Ring3);
+/// User data segment selector (RPL 3).
+pub const USER_DATA: SegmentSelector = SegmentSelector::new(6, Ring::Ring3);
 
-static GDT: Once<[Descriptor; 5]> = Once::new();
+static GDT: Once<[Descriptor; 7]> = Once::new();
+
+fn flat_code(ring: Ring) -> Descriptor {
+    DescriptorBuilder::code_descriptor(0, 0xF_FFFF, CodeSegmentType::ExecuteRead)
+        .present()
+        .dpl(ring)
+        .limit_granularity_4kb()
+        .db()
+        .finish()
+}
+
+fn flat_data(ring: Ring) -> Descriptor {
+    DescriptorBuilder::data_descriptor(0, 0xF_FFFF, DataSegmentType::ReadWrite)
+        .present()
+        .dpl(ring)
+        .limit_granularity_4kb()
+        .db()
+        .finish()
+}
 
 fn tss_descriptor(base: u32, size: usize) -> Descriptor {
     <DescriptorBuilder as GateDescriptorBuilder<u32>>::tss_descriptor(
@@ -48,24 +76,14 @@ fn tss_descriptor(base: u32, size: usize) -> Descriptor {
 /// task register. `kernel_tss`/`double_fault_tss` are the TSS addresses.
 pub fn init(kernel_tss: u32, double_fault_tss: u32, tss_size: usize) {
     let gdt = GDT.call_once(|| {
-        let code = DescriptorBuilder::code_descriptor(0, 0xF_FFFF, CodeSegmentType::ExecuteRead)
-            .present()
-            .dpl(Ring::Ring0)
-            .limit_granularity_4kb()
-            .db()
-            .finish();
-        let data = DescriptorBuilder::data_descriptor(0, 0xF_FFFF, DataSegmentType::ReadWrite)
-            .present()
-            .dpl(Ring::Ring0)
-            .limit_granularity_4kb()
-            .db()
-            .finish();
         [
             Descriptor::NULL,
-            code,
-            data,
+            flat_code(Ring::Ring0),
+            flat_data(Ring::Ring0),
             tss_descriptor(kernel_tss, tss_size),
             tss_descriptor(double_fault_tss, tss_size),
+            flat_code(Ring::Ring3),
+            flat_data(Ring::Ring3),
         ]
     });
     let pointer = DescriptorTablePointer::new_from_slice(gdt);

@@ -1,5 +1,5 @@
 //! x86 (i686) specifics: halting, descriptor tables, interrupts, fault
-//! reports, ending the run.
+//! reports, ring 3 and switching kernel stacks, ending the run.
 //!
 //! This layer knows nothing of `memory` or `start` (see the layers in
 //! `lib.rs`): it prints its fault reports on the console below it, and what
@@ -7,6 +7,7 @@
 //! ([`exceptions::describe_addresses_with`]).
 
 pub mod backtrace;
+pub mod context;
 pub mod cpu;
 pub mod exceptions;
 pub mod gdt;

@@ -9,6 +9,11 @@
 //! TSS and loads a complete fresh one, with its own stack, and runs
 //! `double_fault_task` there. That function reads the saved context out
 //! of the kernel's TSS to say what happened.
+//!
+//! The kernel's TSS also tells the CPU which stack to use when an
+//! interrupt or a system call arrives from ring 3 (`ss0:esp0`): the
+//! running process's kernel stack, set by [`set_kernel_stack`] on every
+//! switch to another process.
 
 use super::gdt;
 use core::cell::UnsafeCell;
@@ -74,7 +79,9 @@ pub fn init() {
     // SAFETY: the TSSs are not loaded yet, so nothing else accesses them.
     unsafe {
         let kernel = &mut *KERNEL_TSS.0.get();
-        kernel.iobp_offset = size as u16; // no I/O permission bitmap
+        kernel.iobp_offset = size as u16; // no I/O permission bitmap: ring 3 gets no port
+        kernel.ss0 = data;
+        kernel.esp0 = boot::boot_stack().top();
         let df = &mut *DOUBLE_FAULT_TSS.0.get();
         df.iobp_offset = size as u16;
         df.cr3 = cr3;
@@ -90,6 +97,16 @@ pub fn init() {
         df.gs = data;
     }
     gdt::init(KERNEL_TSS.0.get() as u32, DOUBLE_FAULT_TSS.0.get() as u32, size);
+}
+
+/// Makes `top` the stack the CPU switches to when an interrupt, exception
+/// or system call arrives from ring 3: the top of the kernel stack of the
+/// process about to run. Call it on every switch to another process.
+pub fn set_kernel_stack(top: u32) {
+    // SAFETY: `esp0` is read by the CPU only on a ring 3 -> 0 transition,
+    // which cannot happen while the kernel runs this (ring 0, one CPU);
+    // the write goes through a raw pointer, no reference is formed.
+    unsafe { (&raw mut (*KERNEL_TSS.0.get()).esp0).write_volatile(top) };
 }
 
 unsafe extern "C" {

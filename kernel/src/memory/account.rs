@@ -10,6 +10,9 @@ use crate::bootinfo::BootInfo;
 use core::ops::Range;
 use mm::PAGE_SIZE;
 
+/// Boot modules whose frames the account tells apart (the kernel maps 32).
+const MAX_LISTED_MODULES: usize = 64;
+
 fn frames_of(bytes: u32) -> u32 {
     bytes.div_ceil(PAGE_SIZE)
 }
@@ -37,16 +40,26 @@ fn frames_touched(ranges: &[(u32, u32)], listed: &[(u32, u32)]) -> u32 {
 pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> FrameAccount {
     let image = image::kernel_image();
     let len = |r: &Range<u32>| frames_of(r.end - r.start);
-    let boot_info = boot_info::phys_span().map_or(0, |(start, size)| {
-        let first = start.align_down(PAGE_SIZE).as_u32();
-        frames_of(start.as_u32() + size - first)
-    });
+    // Byte ranges (start, size) of what the boot put in memory. GRUB packs
+    // them: the boot information may share a module's last frame, the
+    // symbol table the boot information's. A shared frame is counted once,
+    // in the first row that names it: modules, boot information, symbols.
+    let mut listed = [(0, 0); 2 + MAX_LISTED_MODULES];
     let (kernel_start, kernel_end) = image::physical_span();
-    let mut listed = [(0, 0); 2];
     listed[0] = (kernel_start.as_u32(), kernel_end.as_u32() - kernel_start.as_u32());
-    if let Some((start, size)) = boot_info::phys_span() {
-        listed[1] = (start.as_u32(), size);
+    let mut count = 1;
+    for m in info.modules().take(MAX_LISTED_MODULES) {
+        listed[count] = (m.start, m.end.saturating_sub(m.start));
+        count += 1;
     }
+    let modules = frames_touched(&listed[1..count], &[]);
+    let boot_info = boot_info::phys_span()
+        .map_or(0, |(start, size)| frames_touched(&[(start.as_u32(), size)], &listed[1..count]));
+    if let Some((start, size)) = boot_info::phys_span() {
+        listed[count] = (start.as_u32(), size);
+        count += 1;
+    }
+    let listed = &listed[..count];
     // Page tables the frame allocator handed out: every present directory
     // entry but the kernel's and the fixmap's static tables and the
     // recursive entry (1023).
@@ -58,8 +71,8 @@ pub fn gather(info: &BootInfo<'_>, report: &FrameReport, memory: &Memory) -> Fra
         available: report.available,
         kernel: [len(&image.text), len(&image.rodata), len(&image.data)],
         boot_info,
-        modules: info.modules().map(|m| frames_of(m.end.saturating_sub(m.start))).sum(),
-        symbols: info.symbol_tables().map_or(0, |t| frames_touched(&[t.symtab, t.strtab], &listed)),
+        modules,
+        symbols: info.symbol_tables().map_or(0, |t| frames_touched(&[t.symtab, t.strtab], listed)),
         bitmap: report.bitmap,
         usable: memory.frames.total_count(),
         free: memory.frames.free_count(),

@@ -9,6 +9,8 @@
 //! ```text
 //!   0xFF80_0000  slot 0        frame-stack window (the top page of the free-frame stack)
 //!   0xFF80_1000  slots 1..8    scratch windows (zeroing and inspecting frames)
+//!   0xFF80_8000  slots 8..12   address-space windows: a directory, a table, a data
+//!                              page, a directory being synced (`spaces.rs`)
 //!   0xFF81_0000  slots 16..48  the boot information, read-only (up to 128 KiB)
 //!   0xFF84_0000  slots 64..96  the frame allocator's bitmap (up to 128 KiB: 4 GiB of frames)
 //! ```
@@ -27,6 +29,10 @@ impl Slot {
     const SCRATCH_FIRST: usize = 1;
     /// Number of scratch windows.
     pub const SCRATCH_COUNT: usize = 7;
+    /// First of the address-space windows (`spaces::FixmapFrames`).
+    pub const SPACE_FIRST: usize = 8;
+    /// Number of address-space windows.
+    pub const SPACE_COUNT: usize = 4;
     /// First window of the boot information.
     pub const BOOT_INFO_FIRST: usize = 16;
     /// Windows reserved for the boot information.
@@ -53,7 +59,8 @@ impl Slot {
     }
 }
 
-const _: () = assert!(Slot::SCRATCH_FIRST + Slot::SCRATCH_COUNT <= Slot::BOOT_INFO_FIRST);
+const _: () = assert!(Slot::SCRATCH_FIRST + Slot::SCRATCH_COUNT <= Slot::SPACE_FIRST);
+const _: () = assert!(Slot::SPACE_FIRST + Slot::SPACE_COUNT <= Slot::BOOT_INFO_FIRST);
 const _: () = assert!(Slot::BOOT_INFO_FIRST + Slot::BOOT_INFO_COUNT <= Slot::BITMAP_FIRST);
 const _: () = assert!(Slot::BITMAP_FIRST + Slot::BITMAP_COUNT <= 1024);
 

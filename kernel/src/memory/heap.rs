@@ -14,6 +14,12 @@
 //! Lock order: the heap's lock, then the memory lock. So code holding
 //! `memory::lock()` must not allocate from the heap (it would wait for
 //! itself), and the page source never calls back into the heap.
+//!
+//! Built with the `alloc-trace` feature, the global allocator prints each
+//! call it served on the console (`alloc-trace: a <ptr> <size> <align>`,
+//! `r <old> <new> <size>`, `f <ptr>`), after the heap's lock is released;
+//! `scripts/record-alloc-trace.sh` turns a self-test run's lines into the
+//! benchmark's trace file.
 
 use super::{HEAP_TOP, Memory, lock};
 use crate::sync::{IrqMutex, IrqMutexGuard};
@@ -201,6 +207,25 @@ pub fn heap_check() -> Result<(), HeapError> {
     HEAP.lock().check()
 }
 
+/// Prints one `alloc-trace:` line (the `alloc-trace` feature). A call made
+/// while the console is held (by code that allocates while printing)
+/// cannot wait for it: its line is lost, and the recording script, which
+/// checks every pointer's history, refuses the trace.
+#[cfg(feature = "alloc-trace")]
+fn record(args: core::fmt::Arguments<'_>) {
+    use core::fmt::Write;
+    if let Some(mut console) = crate::console::CONSOLE.try_lock() {
+        let _ = writeln!(console, "alloc-trace: {args}");
+    }
+}
+
+macro_rules! record {
+    ($($arg:tt)*) => {
+        #[cfg(feature = "alloc-trace")]
+        record(format_args!($($arg)*));
+    };
+}
+
 /// `Box`, `Vec` and friends allocate here.
 struct KernelAllocator;
 
@@ -212,15 +237,19 @@ const MIN_ALIGN: usize = 8;
 // heap checks what comes back before touching it.
 unsafe impl GlobalAlloc for KernelAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.align() <= MIN_ALIGN {
+        let p = if layout.align() <= MIN_ALIGN {
             kmalloc(layout.size())
         } else {
             kmalloc_aligned(layout.size(), layout.align())
+        };
+        if !p.is_null() {
+            record!("a {p:p} {} {}", layout.size(), layout.align());
         }
+        p
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.align() <= MIN_ALIGN {
+        let p = if layout.align() <= MIN_ALIGN {
             kcalloc(1, layout.size())
         } else {
             let p = kmalloc_aligned(layout.size(), layout.align());
@@ -229,10 +258,16 @@ unsafe impl GlobalAlloc for KernelAllocator {
                 unsafe { ptr::write_bytes(p, 0, layout.size()) };
             }
             p
+        };
+        if !p.is_null() {
+            record!("a {p:p} {} {}", layout.size(), layout.align());
         }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // Recorded first: once freed, the block may be handed out again.
+        record!("f {ptr:p}");
         // SAFETY: `GlobalAlloc` callers pass pointers from `alloc`.
         unsafe { kfree(ptr) };
     }
@@ -242,7 +277,10 @@ unsafe impl GlobalAlloc for KernelAllocator {
         let result =
             unsafe { HEAP.lock().realloc_aligned(ptr, new_size, layout.align().max(MIN_ALIGN)) };
         match result {
-            Ok(p) => p.as_ptr(),
+            Ok(p) => {
+                record!("r {ptr:p} {p:p} {new_size}");
+                p.as_ptr()
+            }
             Err(
                 HeapError::OutOfMemory { .. }
                 | HeapError::TooLarge { .. }

@@ -18,8 +18,11 @@ pub mod fixmap;
 pub mod frames;
 pub mod heap;
 pub mod image;
+pub mod kstack;
+pub mod modules;
 mod screen;
 pub mod space;
+pub mod spaces;
 pub mod symbols;
 
 use crate::account::FrameAccount;
@@ -33,18 +36,31 @@ use mm::frame::Frame;
 use mm::frames::FrameStack;
 use mm::layout::KERNEL_BASE;
 use mm::paging::{KernelTlb, Mapper, PageTableFlags, RecursiveTables};
+use mm::space::SharedKernelHalf;
 use mm::vrange::{MapRangeError, MappedRange, RangeMapper, UnmapRangeError, VRangeAllocator};
 use mm::{PAGE_SIZE, PhysAddr, VirtAddr};
+use spaces::FixmapFrames;
 use spin::Once;
+
+/// How many page directories can share the kernel half at once: one per
+/// process, the kernel's own, and a few for tests.
+pub const MAX_SPACES: usize = mm::layout::KERNEL_STACK_SLOTS as usize + 8;
+
+/// The kernel mapper's tables: the loaded directory through the recursive
+/// entry, with every change to a kernel directory entry written into
+/// every address space's directory too (`mm::space::SharedKernelHalf`).
+pub type KernelTables = SharedKernelHalf<RecursiveTables, FixmapFrames, MAX_SPACES>;
 
 /// The frame allocator, the page tables and the kernel virtual ranges,
 /// behind one lock because most operations need two or three of them.
+/// Address spaces are edited under it too (they need its frames).
 #[derive(Debug)]
 pub struct Memory {
     /// Free physical frames.
     pub frames: FrameStack<FixmapWindow>,
-    /// The active page directory, through the recursive mapping.
-    pub mapper: Mapper<RecursiveTables>,
+    /// The kernel half, through the recursive mapping of the loaded
+    /// directory (whichever it is: the kernel half is the same in all).
+    pub mapper: Mapper<KernelTables>,
     /// Kernel virtual address space above the heap.
     pub ranges: VRangeAllocator,
     /// This CPU's TLB.
@@ -68,7 +84,7 @@ pub fn lock() -> IrqMutexGuard<'static, Memory> {
 impl Memory {
     fn range_mapper(
         &mut self,
-    ) -> RangeMapper<'_, RecursiveTables, FrameStack<FixmapWindow>, KernelTlb> {
+    ) -> RangeMapper<'_, KernelTables, FrameStack<FixmapWindow>, KernelTlb> {
         RangeMapper {
             ranges: &mut self.ranges,
             mapper: &mut self.mapper,
@@ -95,6 +111,23 @@ impl Memory {
             PageTableFlags::WRITABLE | PageTableFlags::NO_CACHE | PageTableFlags::WRITE_THROUGH;
         // SAFETY: forwarded contract.
         unsafe { self.range_mapper().map_device(frames, flags) }
+    }
+
+    /// Maps `pages` frames of RAM that the frame allocator does not own
+    /// (boot modules), starting at `phys`, read-only into a fresh range.
+    ///
+    /// # Safety
+    ///
+    /// The frames are reserved RAM that nothing writes while mapped.
+    pub unsafe fn map_physical_readonly(
+        &mut self,
+        phys: PhysAddr,
+        pages: u32,
+    ) -> Result<MappedRange, MapRangeError> {
+        let frames =
+            (0..pages).map(|i| Frame::containing(PhysAddr::new(phys.as_u32() + i * PAGE_SIZE)));
+        // SAFETY: forwarded contract: not the allocator's, so never freed.
+        unsafe { self.range_mapper().map_device(frames, PageTableFlags::empty()) }
     }
 
     /// Allocates `pages` frames and maps them, writable, into a fresh range:
@@ -171,11 +204,19 @@ fn fatal(what: &str, error: &dyn core::fmt::Display) -> ! {
 pub fn init(info: &BootInfo<'_>) {
     space::remove_identity_map();
     // SAFETY: paging is on in ring 0 with the boot directory, whose entry
-    // 1023 is recursive; this is the only `RecursiveTables` and CR3 never
-    // changes. The mapper becomes the only writer of the directory and its
-    // tables, except the fixmap table, which `fixmap` owns and never passes
-    // to the mapper (PINNED, like the kernel table: neither is ever freed).
-    let mut mapper = match unsafe { Mapper::new(RecursiveTables::new()) } {
+    // 1023 is recursive; this is the only `RecursiveTables`. CR3 changes
+    // only between directories whose kernel halves are identical (kept so
+    // by `KernelTables`), and this mapper only ever edits the kernel half,
+    // so its counts hold in every one of them. The mapper becomes the only
+    // writer of the kernel's tables, except the fixmap table, which
+    // `fixmap` owns and never passes to the mapper (PINNED, like the
+    // kernel table: neither is ever freed).
+    let mut tables = KernelTables::new(unsafe { RecursiveTables::new() }, FixmapFrames);
+    if let Err(e) = tables.register(spaces::kernel_directory()) {
+        fatal("cannot register the kernel's page directory", &e);
+    }
+    // SAFETY: as above.
+    let mut mapper = match unsafe { Mapper::new(tables) } {
         Ok(mapper) => mapper,
         Err(e) => fatal("the boot page directory is not what the kernel expects", &e),
     };
@@ -194,6 +235,7 @@ pub fn init(info: &BootInfo<'_>) {
 
     screen::attach(info, boot_vga);
     symbols::init(info, &mut lock());
+    modules::init(info);
     space::enable_write_protect();
     FRAME_REPORT.call_once(|| report);
     crate::print!("{}", frame_account());

@@ -15,10 +15,10 @@
 
 use mm::frame::{Frame, FrameAllocator, FreeError, Page};
 use mm::layout::KERNEL_BASE;
-use mm::paging::{Mapper, PageTableFlags, RecursiveTables, Tlb};
+use mm::paging::{Mapper, PageTableFlags, Tlb};
 use mm::{PAGE_SIZE, VirtAddr};
 
-use super::image;
+use super::{KernelTables, image};
 use crate::layout::KernelImage;
 
 /// A frame allocator with no frames, for changes that cannot need one:
@@ -69,11 +69,7 @@ fn rights(addr: u32, image: &KernelImage, keep: VirtAddr) -> Option<PageTableFla
 /// Applies per-section rights to the kernel image and unmaps the rest of
 /// the boot window at 0xC0000000, except the page at `keep` (the console's
 /// text buffer, which moves elsewhere once virtual ranges exist).
-pub fn protect_kernel_image(
-    mapper: &mut Mapper<RecursiveTables>,
-    tlb: &mut impl Tlb,
-    keep: VirtAddr,
-) {
+pub fn protect_kernel_image(mapper: &mut Mapper<KernelTables>, tlb: &mut impl Tlb, keep: VirtAddr) {
     let image = image::kernel_image();
     for i in 0..1024u32 {
         let addr = KERNEL_BASE + i * PAGE_SIZE;

@@ -1,21 +1,12 @@
-//! The benchmark workloads as pre-generated traces of operations on
-//! numbered slots, so every allocator replays exactly the same sequence and
+//! The six original benchmark workloads, generated from fixed seeds as
+//! traces, so every allocator replays exactly the same sequence and
 //! generating it costs nothing inside the timed loop.
 
+use super::trace::{Op, Trace};
 use mm::heap::torture::SplitMix64;
 
-#[derive(Clone, Copy, Debug)]
-pub enum Op {
-    Alloc { slot: u32, size: u32 },
-    Free { slot: u32 },
-    Realloc { slot: u32, size: u32 },
-}
-
-pub struct Workload {
-    pub name: &'static str,
-    pub about: &'static str,
-    pub slots: usize,
-    pub ops: Vec<Op>,
+fn trace(name: &str, about: &str, ops: Vec<Op>) -> Trace {
+    Trace::new(name, about, ops).expect("a generated workload is a valid trace")
 }
 
 /// Slots toggled at random: an empty slot is allocated, a full one freed,
@@ -30,9 +21,9 @@ fn churn(
     for _ in 0..n {
         let slot = rng.below(live.len());
         if live[slot] {
-            ops.push(Op::Free { slot: slot as u32 });
+            ops.push(Op::Free { id: slot as u32 });
         } else {
-            ops.push(Op::Alloc { slot: slot as u32, size: size(rng) });
+            ops.push(Op::Alloc { id: slot as u32, size: size(rng) });
         }
         live[slot] = !live[slot];
     }
@@ -42,7 +33,7 @@ fn churn(
 fn drain(ops: &mut Vec<Op>, live: &mut [bool]) {
     for (slot, l) in live.iter_mut().enumerate() {
         if *l {
-            ops.push(Op::Free { slot: slot as u32 });
+            ops.push(Op::Free { id: slot as u32 });
             *l = false;
         }
     }
@@ -54,100 +45,80 @@ fn log_uniform(rng: &mut SplitMix64) -> u32 {
     rng.between(1 << shift, (2 << shift) - 1).min(64 * 1024) as u32
 }
 
-pub fn all() -> Vec<Workload> {
+pub fn all() -> Vec<Trace> {
     vec![small(), mixed(), all_then_free(), vec_growth(), vec_growth_x4(), pinned()]
 }
 
-fn small() -> Workload {
+fn small() -> Trace {
     let mut rng = SplitMix64::new(1);
     let (mut ops, mut live) = (Vec::new(), vec![false; 2000]);
     churn(&mut rng, &mut ops, &mut live, 400_000, |r| r.between(8, 256) as u32);
     drain(&mut ops, &mut live);
-    Workload { name: "small", about: "8-256 B, random lifetimes, ~1000 live", slots: 2000, ops }
+    trace("small", "8-256 B, random lifetimes, ~1000 live", ops)
 }
 
-fn mixed() -> Workload {
+fn mixed() -> Trace {
     let mut rng = SplitMix64::new(2);
     let (mut ops, mut live) = (Vec::new(), vec![false; 500]);
     churn(&mut rng, &mut ops, &mut live, 100_000, log_uniform);
     drain(&mut ops, &mut live);
-    Workload {
-        name: "mixed",
-        about: "8 B-64 KiB log-uniform, random lifetimes, ~250 live",
-        slots: 500,
-        ops,
-    }
+    trace("mixed", "8 B-64 KiB log-uniform, random lifetimes, ~250 live", ops)
 }
 
-fn all_then_free() -> Workload {
+fn all_then_free() -> Trace {
     let mut rng = SplitMix64::new(3);
     let n = 5000;
     let mut ops = Vec::new();
     let mut order: Vec<u32> = (0..n).collect();
     for _ in 0..20 {
         for slot in 0..n {
-            ops.push(Op::Alloc { slot, size: rng.between(16, 1024) as u32 });
+            ops.push(Op::Alloc { id: slot, size: rng.between(16, 1024) as u32 });
         }
         for i in (1..order.len()).rev() {
             order.swap(i, rng.below(i + 1));
         }
-        ops.extend(order.iter().map(|&slot| Op::Free { slot }));
+        ops.extend(order.iter().map(|&slot| Op::Free { id: slot }));
     }
-    Workload {
-        name: "all-then-free",
-        about: "5000 x 16-1024 B, then all freed in random order",
-        slots: n as usize,
-        ops,
-    }
+    trace("all-then-free", "5000 x 16-1024 B, then all freed in random order", ops)
 }
 
-fn vec_growth() -> Workload {
+fn vec_growth() -> Trace {
     let mut ops = Vec::new();
     for _ in 0..5000 {
         // One buffer doubling 16 B -> 1 MiB, as a Vec does.
-        ops.push(Op::Alloc { slot: 0, size: 16 });
+        ops.push(Op::Alloc { id: 0, size: 16 });
         let mut size = 16;
         while size < 1024 * 1024 {
             size *= 2;
-            ops.push(Op::Realloc { slot: 0, size });
+            ops.push(Op::Realloc { id: 0, size });
         }
-        ops.push(Op::Free { slot: 0 });
+        ops.push(Op::Free { id: 0 });
     }
-    Workload {
-        name: "vec-growth",
-        about: "one buffer doubling 16 B -> 1 MiB by realloc",
-        slots: 1,
-        ops,
-    }
+    trace("vec-growth", "one buffer doubling 16 B -> 1 MiB by realloc", ops)
 }
 
-fn vec_growth_x4() -> Workload {
+fn vec_growth_x4() -> Trace {
     let mut ops = Vec::new();
     for _ in 0..1000 {
         // Four buffers built side by side, each doubling 16 B -> 128 KiB.
         for slot in 0..4 {
-            ops.push(Op::Alloc { slot, size: 16 });
+            ops.push(Op::Alloc { id: slot, size: 16 });
         }
         let mut size = 16;
         while size < 128 * 1024 {
             size *= 2;
             for slot in 0..4 {
-                ops.push(Op::Realloc { slot, size });
+                ops.push(Op::Realloc { id: slot, size });
             }
         }
         for slot in 0..4 {
-            ops.push(Op::Free { slot });
+            ops.push(Op::Free { id: slot });
         }
     }
-    Workload {
-        name: "vec-growth-x4",
-        about: "4 buffers doubling 16 B -> 128 KiB by realloc, side by side",
-        slots: 4,
-        ops,
-    }
+    trace("vec-growth-x4", "4 buffers doubling 16 B -> 128 KiB by realloc, side by side", ops)
 }
 
-fn pinned() -> Workload {
+fn pinned() -> Trace {
     let mut rng = SplitMix64::new(5);
     let slots = 1001;
     let (mut ops, mut live) = (Vec::new(), vec![false; slots - 1]);
@@ -156,22 +127,17 @@ fn pinned() -> Workload {
     for round in 0..10 {
         churn(&mut rng, &mut ops, &mut live, 10_000, size);
         if round == 0 {
-            ops.push(Op::Alloc { slot: pin, size: 1024 });
+            ops.push(Op::Alloc { id: pin, size: 1024 });
         }
         // Most of the churned blocks die; the pinned one stays.
         for (slot, l) in live.iter_mut().enumerate() {
             if *l && rng.below(10) < 9 {
-                ops.push(Op::Free { slot: slot as u32 });
+                ops.push(Op::Free { id: slot as u32 });
                 *l = false;
             }
         }
     }
     drain(&mut ops, &mut live);
-    ops.push(Op::Free { slot: pin });
-    Workload {
-        name: "pinned",
-        about: "16 B-4 KiB churn in waves, one 1 KiB block pinned throughout",
-        slots,
-        ops,
-    }
+    ops.push(Op::Free { id: pin });
+    trace("pinned", "16 B-4 KiB churn in waves, one 1 KiB block pinned throughout", ops)
 }

@@ -70,6 +70,20 @@ impl<A: TableAccess> Mapper<A> {
         Ok(Self { tables, present })
     }
 
+    /// A mapper for `tables` that counts no entry already there, without
+    /// reading the directory: for a new address space, whose only present
+    /// entries are the kernel half it shares and never edits itself.
+    ///
+    /// # Safety
+    ///
+    /// As for [`new`](Self::new), and: this mapper is never asked to map,
+    /// unmap or change a page under a directory entry that was present
+    /// when it was made (its count there is 0, so an unmap would free a
+    /// table that is not its own).
+    pub unsafe fn without_scan(tables: A) -> Self {
+        Self { tables, present: [0; ENTRIES] }
+    }
+
     /// Maps `page` to `frame` with `flags` (PRESENT is added), creating the
     /// page table if the page's 4 MiB has none yet.
     ///

@@ -9,5 +9,6 @@ mod heap;
 mod heap_detect;
 mod interrupts;
 mod paging;
+mod processes;
 mod string;
 mod vrange;

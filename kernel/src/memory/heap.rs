@@ -108,6 +108,15 @@ unsafe impl PageSource for KernelPages {
         unmap_pages(&mut lock(), offset, pages);
         HEAP_TOP.store(heap_page(offset, 0).start().as_u32(), Ordering::Relaxed);
     }
+
+    /// The time-stamp counter when the heap first grows: how many cycles
+    /// the firmware, GRUB and the boot took differs from boot to boot.
+    fn boot_secret(&mut self) -> u32 {
+        // SAFETY: every i686 CPU (P6 and later) has the time-stamp counter,
+        // and the kernel runs in ring 0, where RDTSC is always allowed.
+        let tsc = unsafe { x86::time::rdtsc() };
+        (tsc ^ (tsc >> 32)) as u32
+    }
 }
 
 static HEAP: IrqMutex<Heap<KernelPages>> = IrqMutex::new(Heap::new(KernelPages));
@@ -121,7 +130,9 @@ pub fn heap() -> IrqMutexGuard<'static, Heap<KernelPages>> {
 
 /// Allocates `size` bytes, 8-byte aligned; null if memory is exhausted (or
 /// `size` is impossibly large). `kmalloc(0)` returns a unique pointer that
-/// can be freed, like `kmalloc(1)`.
+/// can be freed, like `kmalloc(1)`. To learn why an allocation failed
+/// (heap address space or frames used up, or a request larger than the
+/// heap), call `heap().malloc(size)`, which returns the `HeapError`.
 pub fn kmalloc(size: usize) -> *mut u8 {
     HEAP.lock().malloc(size).map_or(ptr::null_mut(), NonNull::as_ptr)
 }
@@ -211,7 +222,7 @@ pub fn heap_check() -> Result<(), HeapError> {
 /// while the console is held (by code that allocates while printing)
 /// cannot wait for it: its line is lost, and the recording script, which
 /// checks every pointer's history, refuses the trace.
-#[cfg(feature = "alloc-trace")]
+/// Without the feature the call is compiled out (`cfg!` is a constant).
 fn record(args: core::fmt::Arguments<'_>) {
     use core::fmt::Write;
     if let Some(mut console) = crate::console::CONSOLE.try_lock() {
@@ -221,8 +232,9 @@ fn record(args: core::fmt::Arguments<'_>) {
 
 macro_rules! record {
     ($($arg:tt)*) => {
-        #[cfg(feature = "alloc-trace")]
-        record(format_args!($($arg)*));
+        if cfg!(feature = "alloc-trace") {
+            record(format_args!($($arg)*));
+        }
     };
 }
 
@@ -237,32 +249,32 @@ const MIN_ALIGN: usize = 8;
 // heap checks what comes back before touching it.
 unsafe impl GlobalAlloc for KernelAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = if layout.align() <= MIN_ALIGN {
-            kmalloc(layout.size())
+        let result = if layout.align() <= MIN_ALIGN {
+            HEAP.lock().malloc(layout.size())
         } else {
-            kmalloc_aligned(layout.size(), layout.align())
+            HEAP.lock().malloc_aligned(layout.size(), layout.align())
         };
-        if !p.is_null() {
+        if let Ok(p) = result {
             record!("a {p:p} {} {}", layout.size(), layout.align());
         }
-        p
+        or_null(result, layout)
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = if layout.align() <= MIN_ALIGN {
-            kcalloc(1, layout.size())
+        let result = if layout.align() <= MIN_ALIGN {
+            HEAP.lock().calloc(1, layout.size())
         } else {
-            let p = kmalloc_aligned(layout.size(), layout.align());
-            if !p.is_null() {
+            let result = HEAP.lock().malloc_aligned(layout.size(), layout.align());
+            if let Ok(p) = result {
                 // SAFETY: `p` has `layout.size()` writable bytes.
-                unsafe { ptr::write_bytes(p, 0, layout.size()) };
+                unsafe { ptr::write_bytes(p.as_ptr(), 0, layout.size()) };
             }
-            p
+            result
         };
-        if !p.is_null() {
+        if let Ok(p) = result {
             record!("a {p:p} {} {}", layout.size(), layout.align());
         }
-        p
+        or_null(result, layout)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
@@ -277,17 +289,42 @@ unsafe impl GlobalAlloc for KernelAllocator {
         let result =
             unsafe { HEAP.lock().realloc_aligned(ptr, new_size, layout.align().max(MIN_ALIGN)) };
         match result {
+            Err(e @ (HeapError::OutOfMemory { .. } | HeapError::TooLarge { .. })) => {
+                warn(format_args!("growing {ptr:p} to {new_size} bytes failed: {e}"));
+                ptr::null_mut()
+            }
+            Err(HeapError::BadAlignment { .. }) => ptr::null_mut(),
+            Err(e) => corruption("realloc", ptr, e),
             Ok(p) => {
                 record!("r {ptr:p} {p:p} {new_size}");
                 p.as_ptr()
             }
-            Err(
-                HeapError::OutOfMemory { .. }
-                | HeapError::TooLarge { .. }
-                | HeapError::BadAlignment { .. },
-            ) => ptr::null_mut(),
-            Err(e) => corruption("realloc", ptr, e),
         }
+    }
+}
+
+/// The pointer of a `GlobalAlloc` allocation, or null, after saying why:
+/// `Box`, `Vec` and the rest get only the null (and most then stop the
+/// kernel with "memory allocation of N bytes failed"), so the reason the
+/// heap gave (address space or frames used up, or a request larger than
+/// the heap) is logged here, after the heap's lock is released.
+fn or_null(result: Result<NonNull<u8>, HeapError>, layout: Layout) -> *mut u8 {
+    match result {
+        Ok(p) => p.as_ptr(),
+        Err(e) => {
+            let (size, align) = (layout.size(), layout.align());
+            warn(format_args!("allocation of {size} bytes (align {align}) failed: {e}"));
+            ptr::null_mut()
+        }
+    }
+}
+
+/// Logs a heap failure of the global allocator, unless this very code
+/// path holds the console (something that allocates while printing):
+/// waiting for it would never end, so the line is dropped instead.
+fn warn(what: core::fmt::Arguments<'_>) {
+    if crate::console::CONSOLE.try_lock().is_some() {
+        log::warn!("heap: {what}");
     }
 }
 

@@ -1,45 +1,39 @@
 //! Allocation: `malloc`, `calloc` and `malloc_aligned`.
 //!
-//! A request becomes a block size. A small size is first looked up in the
-//! small-block cache; otherwise the free lists give the first block of the
-//! first non-empty class at or above it (constant time: no list is
-//! walked); the top chunk (`top.rs`) is taken instead when nothing listed
-//! fits or when it is the tighter fit of the two, and grows when too small
-//! (after the cache has been merged back). The block found is split: the
-//! front is handed out, a remainder of at least 16 bytes goes back on a
-//! free list, or stays the top chunk.
+//! A request becomes a block size. The free lists give the first block of
+//! the first non-empty class at or above it (constant time: no list is
+//! walked; below 256 bytes every class is one size, so that block fits
+//! exactly); the top chunk (`top.rs`) is carved only when no listed block
+//! fits, and grows when too small. The block found is split: the front is
+//! handed out, a remainder of at least 16 bytes goes back on a free list,
+//! or stays the top chunk.
 
 use core::ptr::NonNull;
 
 use super::Heap;
 use super::block::{
-    self, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED,
+    self, DEBUG, HEADER, MAX_ALIGN, MAX_REGION, MIN_BLOCK, NIL, PREV_BITS, SIZE_AT, SIZE_MASK, USED,
 };
-use super::cache::CACHE_MAX;
 use super::class;
-use super::error::HeapError;
+use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {
     /// Allocates at least `size` bytes, 8-byte aligned. `size == 0` is
     /// treated as 1, so success always yields a distinct pointer that can be
-    /// freed. Constant time, unless nothing fits: then the small-block cache
-    /// is merged back (linear in the cached blocks, at most 4096) and, if
-    /// still nothing fits, the heap grows by one `map` call. Errors:
-    /// `TooLarge` if no heap could ever hold `size` bytes, `OutOfMemory` if
-    /// the region is full or the page source refuses (the heap unchanged),
+    /// freed. Constant time, unless nothing fits: then the list of the
+    /// request's own class is walked for a block behind its first one (see
+    /// `take_fit_in_own_class`) and, if still nothing fits, the heap grows
+    /// by one `map` call. Errors:
+    /// `TooLarge` if `size` bytes could never fit the region, `OutOfMemory`
+    /// if the region is full or the page source has no frames or refuses
+    /// (the heap unchanged; its `cause` says which),
     /// `Corrupted`/`UseAfterFree` if the free block chosen is damaged (it is
     /// then taken out of circulation). Never panics. Always inlined into its
     /// caller, like [`free`](Self::free).
     #[inline(always)]
     pub fn malloc(&mut self, size: usize) -> Result<NonNull<u8>, HeapError> {
         let need = block::block_size(size).ok_or(HeapError::TooLarge { size })?;
-        if need <= CACHE_MAX
-            && let Some(cached) = self.cache_pop(need, size)
-        {
-            // SAFETY: a payload pointer inside the heap is never null.
-            return cached.map(|p| unsafe { NonNull::new_unchecked(p) });
-        }
         let (off, word) = self.take_free(need, size)?;
         // SAFETY: `take_free` returns an unlisted free block of at least `need` bytes.
         unsafe { Ok(self.carve(off, word, need, size)) }
@@ -90,7 +84,7 @@ impl<S: PageSource> Heap<S> {
             // the gap in front becomes a free block of its own, which also
             // sets the aligned block's previous-block bits.
             unsafe {
-                self.wr(rest, block::MAGIC);
+                self.wr(rest, self.check_word(rest));
                 self.wr(rest + SIZE_AT, (word & SIZE_MASK) - gap);
                 self.write_free(off, gap);
                 (rest, self.rd(rest + SIZE_AT))
@@ -103,24 +97,16 @@ impl<S: PageSource> Heap<S> {
     /// Finds a free block of at least `need` bytes, takes it off its list
     /// (or detaches the top chunk) and returns `(offset, size word)`; grows
     /// the heap if nothing is free. `req` is the caller's request, for the
-    /// error.
+    /// error. Listed blocks come first, the top chunk only when none fits:
+    /// small requests then fill the holes below instead of landing right
+    /// behind a block at the top that may want to grow (a buffer grown by
+    /// `realloc` between small allocations stays in place).
     #[inline(always)]
     pub(super) fn take_free(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
         match self.find_class(need) {
-            Some(i) if !self.top_fits_better(i, need) => self.pop_head(i, need),
+            Some(i) => self.pop_head(i, need),
             _ => self.take_top(need, req),
         }
-    }
-
-    /// Whether the top chunk fits `need` bytes more tightly than the
-    /// first block of list `i`, the listed candidate. Of the two, the
-    /// tighter fit keeps the heap smaller (measured: preferring listed
-    /// blocks always cost 16% more peak footprint on `vec-growth-x4`).
-    #[inline(always)]
-    fn top_fits_better(&self, i: usize, need: u32) -> bool {
-        let top = self.top_size();
-        // SAFETY: a list head is a block inside the heap (see `pop_head`).
-        top >= need && top < unsafe { self.size_of(self.lists.head_at(i)) }
     }
 
     /// The list whose first block serves `need` bytes, if any.
@@ -139,6 +125,59 @@ impl<S: PageSource> Heap<S> {
             }
         }
         self.lists.find(search)
+    }
+
+    /// Walks the list of `need`'s own size class, past the first block
+    /// `find_class` looked at, for a block of at least `need` bytes; takes
+    /// it off the list and returns `(offset, size word)`. Only on the way
+    /// to growing the heap (`refill`), so the hot path stays constant-time
+    /// while `HeapStats::largest_free` keeps its promise: a block that fits
+    /// is used before a page is mapped or an allocation fails. Linear in
+    /// that one list; a damaged entry is reported and its list dropped, as
+    /// `pop_head` does.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn take_fit_in_own_class(
+        &mut self,
+        need: u32,
+    ) -> Result<Option<(u32, u32)>, HeapError> {
+        let (own, search) = class::search(need);
+        if own == search {
+            // `need` is its class's lower bound: `find_class` saw every block.
+            return Ok(None);
+        }
+        let mut off = self.lists.head_at(own);
+        // Bounded by the number of blocks that fit in the heap even if a
+        // link were broken into a cycle.
+        let mut budget = self.mapped / MIN_BLOCK;
+        while off != NIL && budget > 0 {
+            if !self.link_ok(off) {
+                self.lists.drop_list(own);
+                return Err(HeapError::Corrupted {
+                    addr: self.addr(0),
+                    what: Corruption::BadLink { link: off },
+                });
+            }
+            // SAFETY: `link_ok` checked that a minimum block lies at `off`.
+            let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+            let size = word & SIZE_MASK;
+            if check != self.check_word(off) || word & USED != 0 || !self.size_ok(off, size) {
+                return Err(self.drop_corrupt_list(own, off, check, word));
+            }
+            if size >= need {
+                // SAFETY: a valid free header lies at `off`.
+                unsafe { self.check_links(off)? };
+                self.check_poison_taken(off, size, need)?;
+                // SAFETY: its links were checked (debug) or are trusted as
+                // in every unlink (release: writes masked into the region).
+                unsafe { self.unlink(off) };
+                return Ok(Some((off, word)));
+            }
+            // SAFETY: as above.
+            off = unsafe { self.next_link(off) };
+            budget -= 1;
+        }
+        Ok(None)
     }
 
     /// Hands out the front `need` bytes of the unlisted free block at `off`
@@ -178,6 +217,10 @@ impl<S: PageSource> Heap<S> {
         } else {
             // SAFETY: the header after the block is valid or is the top.
             unsafe { self.set_prev_bits(off + size, 0) };
+            if DEBUG && off + size == self.mapped {
+                // All of a detached top chunk goes: nothing fresh is left.
+                self.fresh = self.mapped;
+            }
             size
         };
         // SAFETY: the header at `off` is this block's.
@@ -216,9 +259,14 @@ impl<S: PageSource> Heap<S> {
     /// As for `write_free`.
     #[inline(always)]
     pub(super) unsafe fn place_free(&mut self, off: u32, size: u32) {
+        if DEBUG && off + size > self.fresh {
+            // Cut from the top chunk's fresh part, which holds no poison yet.
+            let from = self.fresh.max(off + MIN_BLOCK);
+            self.poison(from, (off + size).saturating_sub(from + 4));
+        }
         // SAFETY: the range is the caller's free memory inside the heap.
         unsafe {
-            self.wr(off, block::MAGIC);
+            self.wr(off, self.check_word(off));
             self.wr(off + SIZE_AT, size);
             if size > MIN_BLOCK {
                 self.wr(off + size - 4, size);

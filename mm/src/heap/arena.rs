@@ -15,6 +15,7 @@ extern crate alloc;
 use alloc::alloc::{Layout, alloc_zeroed, dealloc};
 use alloc::vec::Vec;
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::block::PAGE;
 use super::source::{HeapRegion, MapError, PageSource};
@@ -179,6 +180,15 @@ unsafe impl PageSource for ArenaSource {
             };
         }
         self.mapped -= pages;
+    }
+
+    /// The arena's address (different from run to run where the host
+    /// randomises its heap) mixed with a count of arenas made so far.
+    fn boot_secret(&mut self) -> u32 {
+        static ARENAS: AtomicU32 = AtomicU32::new(0);
+        let count = ARENAS.fetch_add(1, Ordering::Relaxed);
+        let addr = self.mem.as_ptr().addr() as u64;
+        (addr ^ (addr >> 32)) as u32 ^ count.wrapping_mul(0x9E37_79B9)
     }
 }
 

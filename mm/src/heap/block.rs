@@ -9,8 +9,8 @@
 //! ```text
 //!   used block                        free block, size > 16          free block, size 16
 //!  +0 +------------------------+    +0 +------------------------+    +0 +----------+
-//!     | magic 0xCAFEBABE       |       | magic 0xCAFEBABE       |       | magic    |
-//!  +4 |Q C size | PM | PF | 1 |    +4 |0 0 size | PM | PF | 0 |    +4 | size, 0  |
+//!     | check word (below)     |       | check word             |       | check    |
+//!  +4 |Q 0 size | PM | PF | 1 |    +4 |0 0 size | PM | PF | 0 |    +4 | size, 0  |
 //!  +8 +------------------------+    +8 +------------------------+    +8 +----------+
 //!     | payload                |       | next free  (u32 offset)|       | next     |
 //!     |  (8-byte aligned)      |   +12 | prev free  (u32 offset)|   +12 | prev     |
@@ -22,7 +22,7 @@
 //!  s  +------------------------+    s  +------------------------+
 //!
 //!   size word: bit  31    Q  quarantined (corruption seen; never reused)
-//!              bit  30    C  cached (freed into the small-block cache)
+//!              bit  30       always 0
 //!              bits 29..3    block size in bytes (multiple of 8, >= 16)
 //!              bit  2     PM the previous block is free and 16 bytes long
 //!              bit  1     PF the previous block is free (its footer holds its size)
@@ -32,9 +32,42 @@
 //! The footer and the two PREV bits make merging with both neighbours
 //! constant-time (boundary tags); used blocks need no footer, so the
 //! overhead of an allocation is its 8-byte header plus rounding to 8.
+//!
+//! A header's first word is its *check word*, [`check_word`]: not one
+//! constant magic but a value computed from the header's own offset and a
+//! per-boot key. Data written into a payload (the bytes of another header
+//! copied there, a constant that once was the magic) therefore never
+//! passes for a header where it lies, except by a 1-in-2^29 accident that
+//! changes from boot to boot; a free of a pointer into such a payload is
+//! still an interior pointer.
 
-/// The magic value at the start of every block header.
-pub const MAGIC: u32 = 0xCAFE_BABE;
+/// The low three bits of every check word (and of every key). No fill the
+/// heap writes has them: zero (an erased header), poison `0xDD`, canary
+/// `0xFD` (both `..101`) and the arena's unmapped fill `0x6B` (`..011`),
+/// so none of those ever reads as a header.
+pub const CHECK_LOW: u32 = 0b001;
+
+/// The heap's key for check words, from the page source's per-boot
+/// secret: the secret mixed (murmur3's finaliser, so that a secret with
+/// few changing bits, like a cycle count, changes them all) with its low
+/// three bits set to [`CHECK_LOW`].
+pub const fn check_key(secret: u32) -> u32 {
+    let mut z = secret ^ (secret >> 16);
+    z = z.wrapping_mul(0x85EB_CA6B);
+    z ^= z >> 13;
+    z = z.wrapping_mul(0xC2B2_AE35);
+    z ^= z >> 16;
+    (z & !0b111) | CHECK_LOW
+}
+
+/// The check word of a header at offset `off` (a multiple of 8) under
+/// `key` (from [`check_key`]): one xor, so distinct for every offset (the
+/// key is random, so which words are check words changes from boot to
+/// boot), and never zero or a repeated fill byte (see [`CHECK_LOW`]).
+#[inline(always)]
+pub const fn check_word(off: u32, key: u32) -> u32 {
+    off ^ key
+}
 /// Bytes of header before every payload.
 pub const HEADER: u32 = 8;
 /// Every block size and every payload address is a multiple of this.
@@ -69,12 +102,12 @@ pub const PREV_FREE: u32 = 1 << 1;
 pub const PREV_MIN: u32 = 1 << 2;
 /// Both previous-block bits.
 pub const PREV_BITS: u32 = PREV_FREE | PREV_MIN;
-/// Size-word bit (with `USED`): the block sits in the small-block cache.
-pub const CACHED: u32 = 1 << 30;
 /// Size-word bit (with `USED`): the block was taken out of circulation after corruption.
 pub const QUARANTINED: u32 = 1 << 31;
-/// The size part of a size word.
-pub const SIZE_MASK: u32 = !(USED | PREV_BITS | CACHED | QUARANTINED);
+/// The size part of a size word (bit 30 is always 0).
+pub const SIZE_MASK: u32 = (MAX_REGION << 1) - GRAIN;
+/// The state part of a size word: a block in use has exactly `USED` here.
+pub const STATE: u32 = !(SIZE_MASK | PREV_BITS);
 /// A free-list link that points nowhere. Chosen 8-aligned and 16 below
 /// 2^32, so one test accepts it along with every in-heap block:
 /// `link % 8 == 0 && link.wrapping_add(16) <= mapped`.
@@ -88,9 +121,10 @@ pub const NEXT_AT: u32 = 8;
 pub const PREV_AT: u32 = 12;
 
 const _: () = assert!(HEADER.is_multiple_of(GRAIN) && MIN_BLOCK == HEADER + 8);
+const _: () = assert!(CHECK_LOW < GRAIN);
 const _: () = assert!(PAGE as usize >= MAX_ALIGN && PAGE.is_power_of_two());
 const _: () =
-    assert!(MAX_REGION & (CACHED | QUARANTINED) == 0 && MAX_REGION & SIZE_MASK == MAX_REGION);
+    assert!(STATE == USED | 1 << 30 | QUARANTINED && MAX_REGION & SIZE_MASK == MAX_REGION);
 const _: () = assert!(NIL.is_multiple_of(GRAIN) && NIL.wrapping_add(MIN_BLOCK) == 0);
 
 /// The previous-block bits that the block after a free block of `size` bytes carries.
@@ -138,6 +172,22 @@ mod tests {
         assert_eq!(block_size(usize::MAX - 7), None);
         assert_eq!(block_size(MAX_REGION as usize), None);
         assert!(block_size(MAX_REGION as usize - 16).is_some());
+    }
+
+    #[test]
+    fn check_words_are_distinct_per_offset_and_never_a_fill() {
+        for secret in [0, 1, 0xDEAD_BEEF, u32::MAX] {
+            let key = check_key(secret);
+            let words: std::collections::HashSet<u32> =
+                (0..1 << 16).map(|i| check_word(i * GRAIN, key)).collect();
+            assert_eq!(words.len(), 1 << 16, "two offsets share a check word");
+            for fill in [0u8, POISON, CANARY, 0x6B] {
+                assert!(!words.contains(&u32::from_ne_bytes([fill; 4])), "fill {fill:#x}");
+            }
+            assert!(words.iter().all(|w| w & 0b111 == CHECK_LOW));
+        }
+        assert_ne!(check_key(1), check_key(2), "the secret changes the key");
+        assert_ne!(check_word(8, check_key(1)), check_word(8, check_key(2)));
     }
 
     #[test]

@@ -14,10 +14,8 @@
 
 use super::Heap;
 use super::block::{
-    CACHED, DEBUG, HEADER, MIN_BLOCK, NEXT_AT, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED,
-    prev_bits_for,
+    DEBUG, HEADER, MIN_BLOCK, NIL, PREV_BITS, QUARANTINED, SIZE_AT, USED, prev_bits_for,
 };
-use super::cache::CACHE_MAX;
 use super::class::{self, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
 use super::lists::HEAD;
@@ -38,8 +36,6 @@ fn mix(off: u32) -> u64 {
 struct Tally {
     free: u32,
     free_hash: u64,
-    cached: u32,
-    cached_hash: u64,
     used_bytes: u32,
     live: u32,
     quarantined: u32,
@@ -53,11 +49,6 @@ impl<S: PageSource> Heap<S> {
         let (count, hash) = self.check_lists(tally.free)?;
         if count != tally.free || hash != tally.free_hash {
             let what = Corruption::ListsDisagree { in_lists: count, in_heap: tally.free };
-            return Err(HeapError::Corrupted { addr: self.addr(0), what });
-        }
-        let (count, hash) = self.check_cache(tally.cached)?;
-        if count != tally.cached || hash != tally.cached_hash || count != self.cache.blocks {
-            let what = Corruption::ListsDisagree { in_lists: count, in_heap: tally.cached };
             return Err(HeapError::Corrupted { addr: self.addr(0), what });
         }
         let counters = [
@@ -82,6 +73,10 @@ impl<S: PageSource> Heap<S> {
         if self.top > self.mapped || !self.top.is_multiple_of(8) {
             return top_error("its offset is not inside the heap");
         }
+        let fresh_from = if self.top == self.mapped { self.mapped } else { self.top + MIN_BLOCK };
+        if DEBUG && !(fresh_from..=self.mapped).contains(&self.fresh) {
+            return top_error("its never-used part starts inside its header or above the heap");
+        }
         let mut tally = Tally::default();
         let mut prev_free: Option<u32> = None;
         let mut met_top = false;
@@ -97,12 +92,6 @@ impl<S: PageSource> Heap<S> {
             if seen.used() {
                 if seen.word & QUARANTINED != 0 {
                     tally.quarantined += 1;
-                } else if seen.word & CACHED != 0 {
-                    tally.cached += 1;
-                    tally.cached_hash = tally.cached_hash.wrapping_add(mix(off));
-                    if DEBUG {
-                        self.check_free_interior(off, off + NEXT_AT + 4, off + size)?;
-                    }
                 } else {
                     tally.used_bytes += size;
                     tally.live += 1;
@@ -125,7 +114,7 @@ impl<S: PageSource> Heap<S> {
                     return top_error("it does not end at the heap's top");
                 }
                 if DEBUG {
-                    self.check_free_interior(off, off + HEADER, off + size)?;
+                    self.check_free_interior(off, off + HEADER, (off + size).min(self.fresh))?;
                 }
                 met_top = true;
                 prev_free = Some(size);
@@ -163,36 +152,6 @@ impl<S: PageSource> Heap<S> {
         Ok(tally)
     }
 
-    /// Walks the small-block cache; returns how many blocks it holds and
-    /// their hash. `cached` (the cached blocks of the walk) bounds each list.
-    fn check_cache(&self, cached: u32) -> Result<(u32, u64), HeapError> {
-        let (mut count, mut hash) = (0u32, 0u64);
-        for size in (MIN_BLOCK..=CACHE_MAX).step_by(8) {
-            let (mut off, mut here) = (self.cache.head(size), 0u16);
-            while off != NIL {
-                if !self.link_ok(off) || count > cached {
-                    let what = Corruption::BadLink { link: off };
-                    return Err(HeapError::Corrupted { addr: self.addr(0), what });
-                }
-                self.cached_entry(off, size)?;
-                count += 1;
-                here += 1;
-                hash = hash.wrapping_add(mix(off));
-                // SAFETY: `cached_entry` validated a cached block at `off`.
-                off = unsafe { self.rd(off + NEXT_AT) };
-            }
-            if here != self.cache.count(size) {
-                let what = Corruption::Counter {
-                    name: "cache count",
-                    recorded: self.cache.count(size) as u32,
-                    counted: here as u32,
-                };
-                return Err(HeapError::Corrupted { addr: self.addr(0), what });
-            }
-        }
-        Ok((count, hash))
-    }
-
     /// Walks every list; returns how many entries they hold and their hash.
     /// `free` (the free blocks of the walk) bounds each list, so a cycle
     /// ends as a count mismatch.
@@ -216,7 +175,7 @@ impl<S: PageSource> Heap<S> {
                         return Err(bad(Corruption::BadLink { link: off }));
                     }
                     // SAFETY: `link_ok` checked a minimum block lies at `off`.
-                    let (magic, word, prev, next) = unsafe {
+                    let (check, word, prev, next) = unsafe {
                         (
                             self.rd(off),
                             self.rd(off + SIZE_AT),
@@ -227,8 +186,8 @@ impl<S: PageSource> Heap<S> {
                     if off == self.top && off != self.mapped {
                         return Err(bad(Corruption::Top { why: "it is on a free list" }));
                     }
-                    if magic != super::block::MAGIC {
-                        return Err(bad(Corruption::BadMagic { found: magic }));
+                    if check != self.check_word(off) {
+                        return Err(bad(self.bad_check(off, check)));
                     }
                     if word & USED != 0 {
                         return Err(bad(Corruption::ListEntryUsed));

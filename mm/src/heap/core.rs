@@ -8,8 +8,7 @@
 use core::fmt;
 use core::ptr;
 
-use super::block::{MAX_REGION, NIL, PAGE};
-use super::cache::Cache;
+use super::block::{CHECK_LOW, MAX_REGION, NIL, PAGE, check_key};
 use super::lists::FreeLists;
 use super::source::PageSource;
 
@@ -28,6 +27,9 @@ pub struct Heap<S: PageSource> {
     /// Usable length of the region in bytes: a power of two (0 until the
     /// first mapping).
     pub(super) limit: u32,
+    /// The key of every header's check word (`block::check_word`), from
+    /// the page source's per-boot secret when the region is first used.
+    pub(super) key: u32,
     /// `limit - 1` without the low two bits: masking a link offset with it
     /// keeps a write through a corrupted link inside the region.
     pub(super) link_mask: u32,
@@ -36,8 +38,11 @@ pub struct Heap<S: PageSource> {
     /// Start of the top chunk, the free block `top..mapped` that no list
     /// holds (`top == mapped`: no top chunk). See `top.rs`.
     pub(super) top: u32,
+    /// Debug mode: the top chunk's bytes from here to `mapped` have not
+    /// been handed out since they were mapped, so they hold no poison and
+    /// are not checked for it (at least `top + 16`, or `mapped`).
+    pub(super) fresh: u32,
     pub(super) lists: FreeLists,
-    pub(super) cache: Cache,
     /// Bytes in used blocks, headers included (quarantined blocks excluded).
     pub(super) used_bytes: u32,
     pub(super) live: u32,
@@ -62,11 +67,8 @@ pub struct HeapStats {
     pub peak_mapped_bytes: usize,
     /// Bytes in used blocks, headers and rounding included.
     pub used_bytes: usize,
-    /// Bytes in free blocks (mapped minus used minus quarantined), the
-    /// small-block cache included.
+    /// Bytes in free blocks (mapped minus used minus quarantined).
     pub free_bytes: usize,
-    /// Freed small blocks waiting in the small-block cache (counted as free).
-    pub cached_blocks: usize,
     /// Size of the largest free block, header included: a request of up to
     /// `largest_free - 8` bytes (less in debug mode) fits without growing.
     pub largest_free: usize,
@@ -88,11 +90,12 @@ impl<S: PageSource> Heap<S> {
             source,
             base: ptr::null_mut(),
             limit: 0,
+            key: CHECK_LOW,
             link_mask: 0,
             mapped: 0,
             top: 0,
+            fresh: 0,
             lists: FreeLists::new(),
-            cache: Cache::new(),
             used_bytes: 0,
             live: 0,
             quarantined: 0,
@@ -122,7 +125,6 @@ impl<S: PageSource> Heap<S> {
             used_bytes: self.used_bytes as usize,
             free_bytes: (self.mapped - self.used_bytes - self.quarantined_bytes) as usize,
             largest_free: self.largest_free() as usize,
-            cached_blocks: self.cache.blocks as usize,
             live_allocations: self.live as usize,
             quarantined_blocks: self.quarantined as usize,
             pages_grown: self.pages_grown,
@@ -134,6 +136,7 @@ impl<S: PageSource> Heap<S> {
     pub(super) fn init_region(&mut self) {
         if self.base.is_null() {
             let region = self.source.region();
+            self.key = check_key(self.source.boot_secret());
             self.base = region.base.as_ptr();
             // A power of two, so that a mask keeps any offset inside the region.
             let len = region.len.min(MAX_REGION as usize) as u32;

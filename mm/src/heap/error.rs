@@ -9,20 +9,22 @@
 
 use core::fmt;
 
-use super::block::{CANARY, MAGIC, POISON};
+use super::block::{CANARY, POISON};
+use super::source::MapError;
 
 /// Why a heap operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeapError {
     /// `size` bytes can never be allocated: adding the header and rounding
-    /// overflows, or the block would be larger than the region.
+    /// overflows, or the block would be larger than the whole region.
     TooLarge { size: usize },
     /// `calloc(count, size)`: `count * size` overflows.
     CallocOverflow { count: usize, size: usize },
     /// The alignment is not a power of two or is above 4096.
     BadAlignment { align: usize },
-    /// The page source refused more pages, or the region is full.
-    OutOfMemory { size: usize },
+    /// No free block fits `size` bytes and the heap cannot grow: `cause`
+    /// says whether the region's address space or the frames ran out.
+    OutOfMemory { size: usize, cause: Exhausted },
     /// The pointer is not inside the heap's region at all.
     OutsideHeap { addr: usize },
     /// The pointer is inside the heap's region but at or above its mapped
@@ -52,11 +54,35 @@ pub enum HeapError {
     UseAfterFree { block: usize, at: usize, found: u8 },
 }
 
+/// What ran out when the heap could not grow for an allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exhausted {
+    /// The region has no room left above the heap's top for the pages the
+    /// request lacks (in the kernel: 256 MiB of heap address space in use,
+    /// or too fragmented to hold the request).
+    AddressSpace,
+    /// The page source has no free frame left for those pages (or for a
+    /// page table to map them).
+    Frames,
+    /// The page source refused to map them for another reason.
+    Refused,
+}
+
+impl From<MapError> for Exhausted {
+    fn from(e: MapError) -> Self {
+        match e {
+            MapError::OutOfFrames => Exhausted::Frames,
+            MapError::Refused => Exhausted::Refused,
+        }
+    }
+}
+
 /// What exactly is wrong with corrupted heap metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Corruption {
-    /// A header does not start with the magic.
-    BadMagic { found: u32 },
+    /// A header does not start with the check word of its address: it is
+    /// not a block header, or it was overwritten.
+    BadCheckWord { found: u32, expected: u32 },
     /// A size is not a multiple of 8, below 16, or runs past the heap top.
     BadSize { size: u32 },
     /// A free block's footer does not repeat its size.
@@ -95,7 +121,9 @@ impl fmt::Display for HeapError {
             BadAlignment { align } => {
                 write!(f, "alignment {align} is not a power of two up to 4096")
             }
-            OutOfMemory { size } => write!(f, "out of memory allocating {size} bytes"),
+            OutOfMemory { size, cause } => {
+                write!(f, "out of memory allocating {size} bytes: {cause}")
+            }
             OutsideHeap { addr } => write!(f, "{addr:#x} is not inside the heap"),
             AboveTop { addr, top } => write!(
                 f,
@@ -133,13 +161,24 @@ impl fmt::Display for HeapError {
     }
 }
 
+impl fmt::Display for Exhausted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Exhausted::AddressSpace => "the heap's address space is used up",
+            Exhausted::Frames => "no free frame left for the pages it needs",
+            Exhausted::Refused => "the page source refused to map the pages it needs",
+        })
+    }
+}
+
 impl fmt::Display for Corruption {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Corruption::*;
         match *self {
-            BadMagic { found } => {
-                write!(f, "header magic is {found:#010x}, expected {MAGIC:#010x}")
-            }
+            BadCheckWord { found, expected } => write!(
+                f,
+                "header check word is {found:#010x}, expected {expected:#010x} for a header at this address"
+            ),
             BadSize { size } => write!(
                 f,
                 "block size {size:#x} is not a multiple of 8 of at least 16 inside the heap"

@@ -1,7 +1,8 @@
-//! Freeing: a validated block goes to the small-block cache if it has no
-//! free neighbour, else it merges with its free neighbours in constant time
-//! (boundary tags). A block just below the top chunk merges into it without
-//! touching a list, and whole free pages at the top go back to the source.
+//! Freeing: a validated block merges with its free neighbours in constant
+//! time (boundary tags) and goes on the free list of its size. A block
+//! just below the top chunk merges into it without touching a list, and
+//! whole free pages at the top go back to the source; when nothing is live
+//! any more, everything is one top chunk and every page goes back.
 //!
 //! ```text
 //!   before:  [used][ free P ][ block ][ free N ][used]
@@ -13,7 +14,7 @@
 //! Every check (see `validate`) happens before the first write.
 
 use super::Heap;
-use super::block::{self, DEBUG, HEADER, MIN_BLOCK, PREV_FREE, SIZE_AT};
+use super::block::{self, DEBUG, HEADER, MIN_BLOCK, SIZE_AT};
 use super::class;
 use super::error::HeapError;
 use super::source::PageSource;
@@ -23,7 +24,6 @@ impl<S: PageSource> Heap<S> {
     /// Frees the allocation at `ptr`; null is a no-op. Constant time (plus
     /// one `unmap` call when whole pages at the top become free, or when
     /// the last live allocation goes and the heap returns to 0 bytes).
-    /// A small block with no free neighbour goes to the small-block cache.
     ///
     /// Errors, each returned before anything is written: `OutsideHeap`,
     /// `AboveTop`, `Misaligned`, `Interior`, `DoubleFree`, `InFreeBlock`,
@@ -46,22 +46,9 @@ impl<S: PageSource> Heap<S> {
         }
         let block = self.owned(ptr)?;
         self.check_canary(block)?;
-        let next = self.free_after(block.off + block.size())?;
-        // Only a block that would not merge is cached: caching never keeps
-        // free neighbours apart.
-        if next.is_some() || block.word & PREV_FREE != 0 || !self.cache_push(block) {
-            let prev = self.free_before(block)?;
-            self.used_bytes -= block.size();
-            self.live -= 1;
-            // SAFETY: both neighbours and their links were validated, and
-            // nothing was written since.
-            unsafe { self.merge_free(block, prev, next) };
-        }
-        if self.live == 0 {
-            // The heap holds nothing: give it all back at once.
-            self.empty()?;
-        }
-        Ok(())
+        // When nothing is live any more, the block merges with everything
+        // into one top chunk from offset 0, and every page goes back.
+        self.free_owned(block)
     }
 
     /// [`free`](Self::free), not inlined: for the callers off the hot path
@@ -91,25 +78,25 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Turns `block` into a free block merged with its free neighbours
-    /// (`prev` and `next` are their sizes; `next` is the top chunk's if
-    /// the block ends at it); the block after the merge is only updated
-    /// when its previous-block bits change.
+    /// (`prev` and `next` are their sizes, 0 for a used one; `next` is the
+    /// top chunk's if the block ends at it); the block after the merge is
+    /// only updated when its previous-block bits change.
     ///
     /// # Safety
     ///
     /// `prev` and `next` came from `free_before(block)` and
     /// `free_after(end of block)`, and nothing changed since.
     #[inline(always)]
-    unsafe fn merge_free(&mut self, block: Owned, prev: Option<u32>, next: Option<u32>) {
+    unsafe fn merge_free(&mut self, block: Owned, prev: u32, next: u32) {
         let (off, end) = (block.off, block.off + block.size());
-        let lo = off - prev.unwrap_or(0);
-        let hi = end + next.unwrap_or(0);
+        let lo = off - prev;
+        let hi = end + next;
         let size = hi - lo;
         // SAFETY: every offset written is inside `lo..hi` or is the header
         // after it, all inside the heap; list operations use checked links.
         unsafe {
             // The previous block leaves its list first, while its links are intact.
-            if prev.is_some() {
+            if prev != 0 {
                 self.unlink(lo);
                 self.erase(off);
             }
@@ -118,16 +105,17 @@ impl<S: PageSource> Heap<S> {
                 if end != hi {
                     self.erase(end);
                 }
-                self.poison_freed(block, lo, hi);
+                // Pages given back need no poison: trim first.
                 self.set_top(lo);
+                self.poison_freed(block, lo, hi);
                 return;
             }
-            if next.is_some() {
+            if next != 0 {
                 self.unlink(end);
                 self.erase(end);
             }
             self.poison_freed(block, lo, hi);
-            // The magic at `lo` is there: the block's own or the previous
+            // The check word at `lo` is there: the block's own or the previous
             // block's, both validated.
             self.wr(lo + SIZE_AT, size);
             if size > MIN_BLOCK {
@@ -136,14 +124,14 @@ impl<S: PageSource> Heap<S> {
             self.insert(lo, class::index_of(size));
             // The block after the merge says "previous free" already if it
             // followed the free next block, unless that one was 16 bytes.
-            if next.is_none() || next == Some(MIN_BLOCK) {
+            if next == 0 || next == MIN_BLOCK {
                 self.set_prev_bits(hi, block::prev_bits_for(size));
             }
         }
     }
 
     /// Makes the header at `off`, now inside a bigger block, no header: a
-    /// stale magic must never pass for a live block.
+    /// stale check word must never pass for a live block.
     ///
     /// # Safety
     ///

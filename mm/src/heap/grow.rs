@@ -18,9 +18,7 @@
 
 use super::Heap;
 use super::block::PAGE;
-use super::cache::Cache;
-use super::error::HeapError;
-use super::lists::FreeLists;
+use super::error::{Exhausted, HeapError};
 use super::source::PageSource;
 use super::top::trim_cut;
 
@@ -31,54 +29,27 @@ pub(super) const TRIM_SLACK: u32 = 0;
 
 impl<S: PageSource> Heap<S> {
     /// Maps `bytes` (a multiple of 4 KiB) more at the top. Changes nothing
-    /// on failure.
+    /// on failure: `OutOfMemory` says whether the region or the page source
+    /// had nothing left.
     pub(super) fn extend(&mut self, bytes: u32, req: usize) -> Result<(), HeapError> {
         self.init_region();
         if bytes > self.limit - self.mapped {
-            return Err(HeapError::OutOfMemory { size: req });
+            return Err(HeapError::OutOfMemory { size: req, cause: Exhausted::AddressSpace });
         }
         let pages = (bytes / PAGE) as usize;
         self.source
             .map(self.mapped as usize, pages)
-            .map_err(|_| HeapError::OutOfMemory { size: req })?;
-        let old_top = self.mapped;
+            .map_err(|e| HeapError::OutOfMemory { size: req, cause: e.into() })?;
         self.mapped += bytes;
         self.peak_mapped = self.peak_mapped.max(self.mapped);
         self.pages_grown += pages as u64;
-        self.poison(old_top, bytes);
+        // The new pages are fresh (above `fresh`): nothing to poison.
         Ok(())
     }
 
-    /// Called when no allocation is live: every block is free or cached, so
-    /// the heap resets to empty and unmaps everything in one go instead of
-    /// merging the cached blocks one by one. With quarantined blocks (which
-    /// must stay) it merges the cache back instead. Nothing to do if the
-    /// last free gave every page back already.
-    #[cold]
-    pub(super) fn empty(&mut self) -> Result<(), HeapError> {
-        if self.mapped == 0 {
-            return Ok(());
-        }
-        if self.quarantined != 0 {
-            return self.flush_cache();
-        }
-        let pages = (self.mapped / PAGE) as usize;
-        // SAFETY: every page is mapped and holds no live allocation (`live == 0`).
-        unsafe { self.source.unmap(0, pages) };
-        self.pages_returned += pages as u64;
-        self.mapped = 0;
-        self.top = 0;
-        self.used_bytes = 0;
-        self.lists = FreeLists::new();
-        self.cache = Cache::new();
-        Ok(())
-    }
-
-    /// Merges the small-block cache back and gives every whole free page at
-    /// the top of the heap back now, with no slack. Returns the number of
-    /// pages unmapped.
+    /// Gives every whole free page at the top of the heap back now, with no
+    /// slack. Returns the number of pages unmapped.
     pub fn trim(&mut self) -> Result<usize, HeapError> {
-        self.flush_cache()?;
         self.top_ok()?;
         let before = self.pages_returned;
         let top = self.top;

@@ -20,7 +20,7 @@
 //! followed.
 
 use super::Heap;
-use super::block::{DEBUG, MAGIC, NEXT_AT, NIL, PREV_AT, SIZE_AT, SIZE_MASK, USED};
+use super::block::{DEBUG, NEXT_AT, NIL, PREV_AT, SIZE_AT, SIZE_MASK, USED};
 use super::class::{self, Class, FL_COUNT, SL_COUNT};
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
@@ -94,8 +94,8 @@ impl FreeLists {
         if here != 0 {
             return Some(class::index((fl, here.trailing_zeros() as usize)));
         }
-        // `fl + 1 <= FL_COUNT <= 32`; a shift by 32 would overflow, so use u64.
-        let above = (self.fl_map as u64 & (u64::MAX << (fl + 1))) as u32;
+        // `fl + 1 < FL_COUNT < 32`: the shift cannot overflow.
+        let above = self.fl_map & (u32::MAX << (fl + 1));
         if above == 0 {
             return None;
         }
@@ -161,7 +161,7 @@ impl<S: PageSource> Heap<S> {
     /// heap that point back at it. Release mode trusts the links of a block
     /// whose header checked out (writes through them are masked into the
     /// region, see `wr_link`) and leaves the rest to `check`: the fast path
-    /// keeps to the magic and state checks.
+    /// keeps to the check word and state checks.
     ///
     /// # Safety
     ///
@@ -237,10 +237,14 @@ impl<S: PageSource> Heap<S> {
         let off = self.lists.head_at(i);
         // SAFETY: heads are only ever set to blocks inside the heap or to
         // links that passed `link_ok`, and this list is non-empty.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
         let size = word & SIZE_MASK;
-        if magic != MAGIC || word & USED != 0 || !self.size_ok(off, size) || size < need {
-            return Err(self.drop_corrupt_list(i, off, magic, word));
+        if check != self.check_word(off)
+            || word & USED != 0
+            || !self.size_ok(off, size)
+            || size < need
+        {
+            return Err(self.drop_corrupt_list(i, off, check, word));
         }
         // The next block becomes the head: its link must be sound, and this
         // block must say it is the head of this list.
@@ -248,8 +252,8 @@ impl<S: PageSource> Heap<S> {
         let (next, prev) = unsafe { (self.next_link(off), self.prev_link(off)) };
         let sound = self.link_ok(next) && prev == HEAD | i as u32;
         let checked = if sound {
-            // SAFETY: the header at `off` was read above with the free-block
-            // magic, the used bit clear and a size inside the heap.
+            // SAFETY: the header at `off` was read above: its check word
+            // checks out, the used bit is clear and the size is inside the heap.
             unsafe { self.check_links(off) }
         } else {
             Err(self.bad_link(off, if self.link_ok(next) { prev } else { next }))
@@ -269,10 +273,16 @@ impl<S: PageSource> Heap<S> {
     }
 
     #[cold]
-    fn drop_corrupt_list(&mut self, i: usize, off: u32, magic: u32, word: u32) -> HeapError {
+    pub(super) fn drop_corrupt_list(
+        &mut self,
+        i: usize,
+        off: u32,
+        check: u32,
+        word: u32,
+    ) -> HeapError {
         self.lists.drop_list(i);
-        let what = if magic != MAGIC {
-            Corruption::BadMagic { found: magic }
+        let what = if check != self.check_word(off) {
+            self.bad_check(off, check)
         } else if word & USED != 0 {
             Corruption::ListEntryUsed
         } else {

@@ -8,7 +8,8 @@
 //! is never read or written outside its mapped pages.
 
 use super::Heap;
-use super::block::{MIN_BLOCK, NEXT_AT, PREV_AT, PREV_BITS, SIZE_AT, SIZE_MASK};
+use super::block::{MIN_BLOCK, NEXT_AT, PREV_AT, PREV_BITS, SIZE_AT, SIZE_MASK, check_word};
+use super::error::Corruption;
 use super::source::PageSource;
 
 impl<S: PageSource> Heap<S> {
@@ -75,6 +76,18 @@ impl<S: PageSource> Heap<S> {
         // SAFETY: by the caller the offset is inside (or one past) the mapped
         // part of the region, a single allocated object.
         unsafe { self.base.add(off as usize) }
+    }
+
+    /// The check word a header at offset `off` must start with.
+    #[inline(always)]
+    pub(super) fn check_word(&self, off: u32) -> u32 {
+        check_word(off, self.key)
+    }
+
+    /// What is wrong with a header at `off` that starts with `found`.
+    #[cold]
+    pub(super) fn bad_check(&self, off: u32, found: u32) -> Corruption {
+        Corruption::BadCheckWord { found, expected: self.check_word(off) }
     }
 
     /// The block size recorded in the header at `off`.

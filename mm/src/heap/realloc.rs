@@ -1,19 +1,21 @@
 //! `realloc`: resize in place whenever the neighbours allow, else move.
 //!
-//! In order of preference, a block changes size where it is:
+//! In order of preference:
 //!
 //! ```text
 //!   shrink:              [ block |tail]      -> tail freed (merged with a free next)
 //!   grow into next:      [ block ][ free  ]  -> block takes what it needs of it
 //!   at the top chunk:    [ block ][ top ]|   -> the boundary moves, either way;
 //!                                               growing maps the pages it lacks
+//!   slide down:          [ free ][ block ][ free? ] -> the data moves down into
+//!                                               the free space before it
 //!   otherwise:           allocate elsewhere, copy, free the old block
-//!   out of memory:       [ free ][ block ]   -> slide the data down into the
-//!                                               free block before it
 //! ```
 //!
-//! With little RAM the in-place paths matter: moving a block needs both the
-//! old and the new copy at once.
+//! Staying within the space a block and its free neighbours already span
+//! keeps the heap small: a buffer growing between small blocks does not
+//! leave a hole behind every time it moves. With little RAM it matters
+//! more: moving a block elsewhere needs both copies at once.
 
 use core::ptr::{self, NonNull};
 
@@ -68,17 +70,12 @@ impl<S: PageSource> Heap<S> {
             // SAFETY: `ptr` is not null (checked above).
             return Ok(unsafe { NonNull::new_unchecked(ptr) });
         }
+        if let Some(moved) = self.slide_down(block, need, size, align)? {
+            return Ok(moved);
+        }
         let keep = (self.payload_len(block) as usize).min(size);
-        let new = match self.malloc_aligned(size, align) {
-            Ok(new) => new,
-            Err(HeapError::OutOfMemory { size }) => {
-                // Nothing changed: the old block is still valid as checked.
-                return self
-                    .slide_down(block, need, size, align)?
-                    .ok_or(HeapError::OutOfMemory { size });
-            }
-            Err(e) => return Err(e),
-        };
+        // An allocation that fails changes nothing: the block stays valid.
+        let new = self.malloc_aligned(size, align)?;
         // SAFETY: both are live allocations of at least `keep` bytes, distinct
         // blocks, so they do not overlap.
         unsafe { ptr::copy_nonoverlapping(ptr, new.as_ptr(), keep) };
@@ -98,13 +95,12 @@ impl<S: PageSource> Heap<S> {
             return self.resize_at_top(block, need, req);
         }
         // Not at the top: the next block is used or a listed free block.
-        let next = self.free_after(end)?;
-        let nsize = next.unwrap_or(0);
+        let nsize = self.free_after(end)?;
         if need <= size {
             let (lo, hi) = (off + need, end + nsize);
             if lo < end && hi - lo >= MIN_BLOCK {
                 // SAFETY: the next block (if free) was validated by `free_after`.
-                unsafe { self.absorb_next(end, next) };
+                unsafe { self.absorb_next(end, nsize) };
                 self.poison(lo, end - lo);
                 self.set_used(block, need);
                 // SAFETY: `lo..hi` is free memory no list holds, between used blocks.
@@ -119,7 +115,7 @@ impl<S: PageSource> Heap<S> {
         }
         self.check_poison_taken(end, nsize, need - size)?;
         // SAFETY: validated by `free_after`.
-        unsafe { self.absorb_next(end, next) };
+        unsafe { self.absorb_next(end, nsize) };
         self.split_used(block, size + nsize, need, req);
         Ok(true)
     }
@@ -167,9 +163,12 @@ impl<S: PageSource> Heap<S> {
         Ok(true)
     }
 
-    /// Last resort when memory is out: moves the data down into a free block
-    /// just before `block` (merging the free block after it too) if together
-    /// they are big enough and the new start has the alignment.
+    /// When the block cannot grow where it is: moves the data down into the
+    /// free block just before it (merging the free block after it too) if
+    /// together they are big enough and the new start has the alignment.
+    /// Copying down keeps the heap small: a buffer growing between small
+    /// blocks moves into the space it and its free neighbours span instead
+    /// of to a fresh place above everything.
     fn slide_down(
         &mut self,
         block: Owned,
@@ -177,11 +176,14 @@ impl<S: PageSource> Heap<S> {
         req: usize,
         align: usize,
     ) -> Result<Option<NonNull<u8>>, HeapError> {
-        let Some(psize) = self.free_before(block)? else { return Ok(None) };
+        let psize = self.free_before(block)?;
+        if psize == 0 {
+            return Ok(None);
+        }
         let (off, size) = (block.off, block.size());
         let (lo, end) = (off - psize, off + size);
         let next = self.free_after(end)?;
-        let total = psize + size + next.unwrap_or(0);
+        let total = psize + size + next;
         if total < need || !((lo + HEADER) as usize).is_multiple_of(align) {
             return Ok(None);
         }
@@ -196,6 +198,8 @@ impl<S: PageSource> Heap<S> {
                     self.erase(end);
                 }
                 self.top = self.mapped;
+                // Poisoned below up to the top, fresh part included.
+                self.fresh = self.mapped;
             } else {
                 self.absorb_next(end, next);
             }
@@ -217,8 +221,8 @@ impl<S: PageSource> Heap<S> {
     /// # Safety
     ///
     /// `next` came from `free_after(end)` and nothing changed since.
-    unsafe fn absorb_next(&mut self, end: u32, next: Option<u32>) {
-        if next.is_some() {
+    unsafe fn absorb_next(&mut self, end: u32, next: u32) {
+        if next != 0 {
             // SAFETY: by the caller.
             unsafe {
                 self.unlink(end);

@@ -81,4 +81,20 @@ pub unsafe trait PageSource {
     /// not unmapped since, and that no live allocation lies in them: nothing
     /// will read or write them until they are mapped again.
     unsafe fn unmap(&mut self, offset: usize, pages: usize);
+
+    /// A value that should differ from boot to boot (a cycle counter read
+    /// at that moment will do; it need not withstand an attacker). The heap
+    /// asks once, before it maps its first page, and keys every header's
+    /// check word with it, so that no data pattern passes for a header at
+    /// the same address on every boot. Its quality never affects
+    /// correctness, only how unlikely such an accident is.
+    ///
+    /// The default is the region's address, which changes from run to run
+    /// only where that address does (a host process's allocation, not a
+    /// kernel's fixed region): a source that can read a clock or a counter
+    /// overrides it, as the kernel's does.
+    fn boot_secret(&mut self) -> u32 {
+        let base = self.region().base.as_ptr().addr() as u64;
+        (base ^ (base >> 32)) as u32
+    }
 }

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!   0                                     top                     mapped
-//!   [used][free][used] ........... [used][ MAGIC | size  (free)   ]|
+//!   [used][free][used] ........... [used][ check | size  (free)   ]|
 //!                                        ^ malloc carves here when no listed block fits or
 //!                                          this fits tighter, and maps pages when too small
 //!                                        ^ a free of the block just below merges into it
@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Invariants (`check` verifies them): `top..mapped` is empty or at least
-//! 16 bytes; if not empty it starts with a header `MAGIC`, `size` (no flag
+//! 16 bytes; if not empty it starts with a header: its check word, `size` (no flag
 //! bits: free, and its predecessor is used) and has no links and no footer;
 //! no list holds it; no other free block ends at `mapped`. Its position
 //! comes from the `Heap`, never from heap memory, but its header is still
@@ -22,7 +22,7 @@
 //! reported like any other corrupted header.
 
 use super::Heap;
-use super::block::{DEBUG, HEADER, MAGIC, MIN_BLOCK, PAGE, QUARANTINED, SIZE_AT, USED};
+use super::block::{DEBUG, HEADER, MIN_BLOCK, PAGE, QUARANTINED, SIZE_AT, USED};
 use super::error::{Corruption, HeapError};
 use super::grow::TRIM_SLACK;
 use super::source::PageSource;
@@ -55,14 +55,18 @@ impl<S: PageSource> Heap<S> {
             return Ok(());
         }
         // SAFETY: a non-empty top chunk is at least 16 bytes inside the heap.
-        let (magic, word) = unsafe { (self.rd(top), self.rd(top + SIZE_AT)) };
-        if magic == MAGIC && word == size { Ok(()) } else { Err(self.bad_top(magic)) }
+        let (check, word) = unsafe { (self.rd(top), self.rd(top + SIZE_AT)) };
+        if check == self.check_word(top) && word == size {
+            Ok(())
+        } else {
+            Err(self.bad_top(check))
+        }
     }
 
     #[cold]
-    fn bad_top(&self, magic: u32) -> HeapError {
-        let what = if magic != MAGIC {
-            Corruption::BadMagic { found: magic }
+    fn bad_top(&self, check: u32) -> HeapError {
+        let what = if check != self.check_word(self.top) {
+            self.bad_check(self.top, check)
         } else {
             Corruption::Top { why: "its size word does not match the heap's top" }
         };
@@ -81,11 +85,14 @@ impl<S: PageSource> Heap<S> {
         if lo != self.mapped {
             // SAFETY: by the caller, a header fits at `lo` in free memory.
             unsafe {
-                self.wr(lo, MAGIC);
+                self.wr(lo, self.check_word(lo));
                 self.wr(lo + SIZE_AT, self.mapped - lo);
             }
             // A merged free block's links lie there.
             self.poison(lo + HEADER, MIN_BLOCK - HEADER);
+        }
+        if DEBUG {
+            self.fresh = self.fresh.max((lo + MIN_BLOCK).min(self.mapped));
         }
     }
 
@@ -132,29 +139,28 @@ impl<S: PageSource> Heap<S> {
         Ok((off, size))
     }
 
-    /// Nothing listed fits and the top chunk is too small: merges the
-    /// small-block cache back first (the heap never grows while cached
-    /// memory might serve), then grows the top chunk.
+    /// Nothing the constant-time search finds fits and the top chunk is too
+    /// small: looks behind the first block of the request's own class
+    /// (`take_fit_in_own_class`: the heap never grows while a free block
+    /// would serve), then grows the top chunk.
     #[cold]
     #[inline(never)]
     fn refill(&mut self, need: u32, req: usize) -> Result<(u32, u32), HeapError> {
-        if self.cache.blocks != 0 {
-            self.flush_cache()?;
-            if let Some(class) = self.find_class(need) {
-                return self.pop_head(class, need);
-            }
-            if self.top_size() >= need {
-                return self.detach_top(need);
-            }
+        if let Some(found) = self.take_fit_in_own_class(need)? {
+            return Ok(found);
         }
         self.grow_top(need, req)?;
         self.detach_top(need)
     }
 
     /// Maps the pages the top chunk lacks for `need` bytes, all at once.
-    /// `OutOfMemory` (the heap unchanged) if the region is full or the
-    /// source refuses.
+    /// `TooLarge` if `need` exceeds the whole region; `OutOfMemory` (the
+    /// heap unchanged) if the region is full or the source refuses.
     fn grow_top(&mut self, need: u32, req: usize) -> Result<(), HeapError> {
+        self.init_region();
+        if need > self.limit {
+            return Err(HeapError::TooLarge { size: req });
+        }
         self.top_ok()?;
         let bytes = (need - self.top_size()).next_multiple_of(PAGE);
         self.extend(bytes, req)?;
@@ -165,19 +171,22 @@ impl<S: PageSource> Heap<S> {
     }
 
     /// Debug mode: the bytes `from..to` of the top chunk about to be handed
-    /// out are still poison; if not, the top chunk is quarantined.
+    /// out are still poison (up to `fresh`: the bytes above it were never
+    /// handed out since they were mapped); if not, the top chunk is
+    /// quarantined.
     #[inline(always)]
     pub(super) fn check_top_taken(&mut self, from: u32, to: u32) -> Result<(), HeapError> {
         if !DEBUG {
             return Ok(());
         }
         let top = self.top;
-        self.check_free_interior(top, from, to.min(self.mapped)).inspect_err(|_| {
+        self.check_free_interior(top, from, to.min(self.fresh)).inspect_err(|_| {
             let size = self.top_size();
             // SAFETY: the top chunk's header was validated; it leaves
             // circulation as a used block, and its predecessor is used.
             unsafe { self.wr(top + SIZE_AT, size | USED | QUARANTINED) };
             self.top = self.mapped;
+            self.fresh = self.mapped;
             self.quarantined += 1;
             self.quarantined_bytes += size;
         })
@@ -191,6 +200,7 @@ impl<S: PageSource> Heap<S> {
         // no allocation (callers unmap free memory only).
         unsafe { self.source.unmap(cut as usize, pages) };
         self.mapped = cut;
+        self.fresh = self.fresh.min(cut);
         self.pages_returned += pages as u64;
     }
 }

@@ -1,16 +1,18 @@
 //! Validation before anything is written: is a pointer handed back the
 //! payload of a used block of this heap, and can its neighbours be merged?
 //!
-//! The fast path checks only what it must: the pointer's range and
-//! alignment, the block's magic and state, and its size against the heap
-//! top (so the neighbour's header is inside the heap). A neighbour is
-//! merged only after its own magic, state and size (and, for the previous
-//! block, its footer) check out. Anything else is classified precisely by
-//! walking the heap, on the error path only (`walk`).
+//! The fast path checks only what it must, each as one compare: the
+//! pointer's range and alignment, the block's check word and state, and its
+//! size against the heap top (so the neighbour's header is inside the
+//! heap). A neighbour is merged only after its own check word, state and
+//! size (and, for the previous block, its footer) check out; a used
+//! neighbour is never written, so its header is not checked. When anything
+//! fails, a cold path works out exactly what is wrong, walking the heap if
+//! it must (`walk`).
 
 use super::Heap;
 use super::block::{
-    CACHED, HEADER, MAGIC, MIN_BLOCK, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, USED,
+    HEADER, MIN_BLOCK, PREV_BITS, PREV_FREE, PREV_MIN, QUARANTINED, SIZE_AT, SIZE_MASK, STATE, USED,
 };
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
@@ -35,37 +37,57 @@ impl<S: PageSource> Heap<S> {
     /// Validates that `ptr` is the payload of a used block of this heap.
     #[inline(always)]
     pub(super) fn owned(&self, ptr: *mut u8) -> Result<Owned, HeapError> {
+        let rel = ptr.addr().wrapping_sub(self.base.addr());
+        if rel >= self.mapped as usize || rel < HEADER as usize || !rel.is_multiple_of(8) {
+            return Err(self.refuse(ptr));
+        }
+        let off = rel as u32 - HEADER;
+        // SAFETY: `off + 8 <= rel < mapped` and `off` is 8-aligned.
+        let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        let size = word & SIZE_MASK;
+        if check != self.check_word(off)
+            || word & STATE != USED
+            || size < MIN_BLOCK
+            || off + size > self.top
+        {
+            return Err(self.refuse(ptr));
+        }
+        Ok(Owned { off, word })
+    }
+
+    /// Says exactly why `ptr` is not a used block's payload (`owned`
+    /// refused it).
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, ptr: *mut u8) -> HeapError {
         let addr = ptr.addr();
         let rel = addr.wrapping_sub(self.base.addr());
         if rel >= self.mapped as usize {
-            return Err(self.outside(addr));
+            return self.outside(addr);
         }
         let rel = rel as u32;
         if !rel.is_multiple_of(8) {
-            return Err(HeapError::Misaligned { addr });
+            return HeapError::Misaligned { addr };
         }
         if rel < HEADER {
-            return Err(self.classify(rel));
+            return self.classify(rel);
         }
         let off = rel - HEADER;
         // SAFETY: `off + 8 <= rel < mapped` and `off` is 8-aligned.
-        let (magic, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
-        if magic != MAGIC {
-            return Err(self.classify(rel));
+        let (check, word) = unsafe { (self.rd(off), self.rd(off + SIZE_AT)) };
+        if check != self.check_word(off) {
+            return self.classify(rel);
         }
-        if word & (USED | CACHED | QUARANTINED) != USED {
-            // Free, or freed into the cache: a double free; or quarantined.
-            return Err(if word & QUARANTINED != 0 {
-                HeapError::Quarantined { addr }
-            } else {
-                HeapError::DoubleFree { addr }
-            });
+        if word & USED == 0 {
+            return HeapError::DoubleFree { addr };
         }
-        if !self.size_ok(off, word & SIZE_MASK) {
-            let what = Corruption::BadSize { size: word & SIZE_MASK };
-            return Err(HeapError::Corrupted { addr: self.addr(off), what });
+        if word & QUARANTINED != 0 {
+            return HeapError::Quarantined { addr };
         }
-        Ok(Owned { off, word })
+        // A reserved bit is set, or the size runs past the heap's top or
+        // into the top chunk.
+        let what = Corruption::BadSize { size: word & !PREV_BITS };
+        HeapError::Corrupted { addr: self.addr(off), what }
     }
 
     /// Says why a pointer at or above the mapped top is not the heap's: above
@@ -82,40 +104,51 @@ impl<S: PageSource> Heap<S> {
         }
     }
 
-    /// If the block at `next` is free, its size, after checking its header
-    /// and links; if `next` is the top chunk, its size (0 if it is empty),
-    /// after checking its header. `None` if the block at `next` is used.
+    /// The size of the free block at `next`, the end of a validated block:
+    /// the top chunk's (0 if there is none) when `next` is the top, after
+    /// checking its header; a listed free block's after checking its header
+    /// and links; 0 if the block at `next` is used.
     #[inline(always)]
-    pub(super) fn free_after(&self, next: u32) -> Result<Option<u32>, HeapError> {
+    pub(super) fn free_after(&self, next: u32) -> Result<u32, HeapError> {
         if next == self.top {
             self.top_ok()?;
-            return Ok(Some(self.top_size()));
+            return Ok(self.top_size());
         }
-        // SAFETY: `next` is the end of a validated block below the top, so a
-        // header lies there: blocks tile the heap and the smallest is 16 bytes.
-        let (magic, word) = unsafe { (self.rd(next), self.rd(next + SIZE_AT)) };
-        let corrupt = |what| Err(HeapError::Corrupted { addr: self.addr(next), what });
-        if word & USED != 0 && magic == MAGIC {
-            return Ok(None);
+        // SAFETY: `next` is the end of a validated block, which ends at or
+        // below the top (`owned`); below it, a header lies at `next`.
+        let word = unsafe { self.rd(next + SIZE_AT) };
+        if word & USED != 0 {
+            return Ok(0);
         }
-        if magic != MAGIC {
-            return corrupt(Corruption::BadMagic { found: magic });
-        }
+        // SAFETY: as above.
+        let check = unsafe { self.rd(next) };
         let size = word & SIZE_MASK;
-        if !self.size_ok(next, size) {
-            return corrupt(Corruption::BadSize { size });
+        if check != self.check_word(next) || !self.size_ok(next, size) || next + size > self.top {
+            return Err(self.bad_free_header(next, check, word));
         }
         // SAFETY: a valid free header of `size` bytes lies at `next`.
         unsafe { self.check_links(next)? };
-        Ok(Some(size))
+        Ok(size)
     }
 
-    /// If the block before `block` is free, its size, after checking its
-    /// footer, header and links.
+    /// What is wrong with the free-looking header at `at` (`check`, `word`).
+    #[cold]
+    #[inline(never)]
+    fn bad_free_header(&self, at: u32, check: u32, word: u32) -> HeapError {
+        let what = if check != self.check_word(at) {
+            self.bad_check(at, check)
+        } else {
+            Corruption::BadSize { size: word & SIZE_MASK }
+        };
+        HeapError::Corrupted { addr: self.addr(at), what }
+    }
+
+    /// If the block before `block` is free, its size (0 if not), after
+    /// checking its footer, header and links.
     #[inline(always)]
-    pub(super) fn free_before(&self, block: Owned) -> Result<Option<u32>, HeapError> {
+    pub(super) fn free_before(&self, block: Owned) -> Result<u32, HeapError> {
         if block.word & PREV_FREE == 0 {
-            return Ok(None);
+            return Ok(0);
         }
         let off = block.off;
         let size = if block.word & PREV_MIN != 0 {
@@ -126,22 +159,30 @@ impl<S: PageSource> Heap<S> {
         } else {
             0
         };
-        let corrupt = |at, what| Err(HeapError::Corrupted { addr: self.addr(at), what });
-        if size < MIN_BLOCK || size % 8 != 0 || size > off {
-            return corrupt(off, Corruption::BadSize { size });
+        if size < MIN_BLOCK || !size.is_multiple_of(8) || size > off {
+            let what = Corruption::BadSize { size };
+            return Err(HeapError::Corrupted { addr: self.addr(off), what });
         }
         let prev = off - size;
         // SAFETY: `prev + 16 <= off`: a whole minimum block lies at `prev`.
-        let (magic, word) = unsafe { (self.rd(prev), self.rd(prev + SIZE_AT)) };
-        if magic != MAGIC {
-            return corrupt(prev, Corruption::BadMagic { found: magic });
-        }
-        if word & USED != 0 || word & SIZE_MASK != size {
-            let what = Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK };
-            return corrupt(prev, what);
+        let (check, word) = unsafe { (self.rd(prev), self.rd(prev + SIZE_AT)) };
+        if check != self.check_word(prev) || word & (USED | SIZE_MASK) != size {
+            return Err(self.bad_prev(prev, size, check, word));
         }
         // SAFETY: a valid free header of `size` bytes lies at `prev`.
         unsafe { self.check_links(prev)? };
-        Ok(Some(size))
+        Ok(size)
+    }
+
+    /// What is wrong with the previous block at `prev`, whose footer said `size`.
+    #[cold]
+    #[inline(never)]
+    fn bad_prev(&self, prev: u32, size: u32, check: u32, word: u32) -> HeapError {
+        let what = if check != self.check_word(prev) {
+            self.bad_check(prev, check)
+        } else {
+            Corruption::FooterMismatch { footer: size, size: word & SIZE_MASK }
+        };
+        HeapError::Corrupted { addr: self.addr(prev), what }
     }
 }

@@ -6,7 +6,7 @@
 //! walk stops at the first corruption and reports it.
 
 use super::Heap;
-use super::block::{HEADER, MAGIC, SIZE_AT, SIZE_MASK, USED};
+use super::block::{HEADER, SIZE_AT, SIZE_MASK, USED};
 use super::error::{Corruption, HeapError};
 use super::source::PageSource;
 
@@ -46,9 +46,9 @@ impl Walk {
         // `off` is a multiple of 8 below the top, and the top is a multiple
         // of 4 KiB, so a whole header lies at `off`.
         // SAFETY: as just said.
-        let (magic, word) = unsafe { (heap.rd(off), heap.rd(off + SIZE_AT)) };
-        if magic != MAGIC {
-            return corrupt(Corruption::BadMagic { found: magic });
+        let (check, word) = unsafe { (heap.rd(off), heap.rd(off + SIZE_AT)) };
+        if check != heap.check_word(off) {
+            return corrupt(heap.bad_check(off, check));
         }
         let size = word & SIZE_MASK;
         if !heap.size_ok(off, size) {

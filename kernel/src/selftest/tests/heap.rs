@@ -10,6 +10,7 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use mm::heap::{Exhausted, HeapError};
 use mm::layout::{HEAP_END, HEAP_START};
 
 fn in_heap(p: *mut u8) -> bool {
@@ -74,7 +75,8 @@ fn heap_stats_add_up() -> TestResult {
 
 /// Exhausts the heap — its frames, or on a machine with more RAM than the
 /// 256 MiB heap region, the region — then frees everything: the heap and
-/// the frame stack must be exactly where they were.
+/// the frame stack must be exactly where they were. The heap's error must
+/// say which of the two ran out.
 #[ktest]
 fn allocate_until_null_then_everything_comes_back() -> TestResult {
     let frames_before = memory::lock().frames.free_count();
@@ -85,11 +87,21 @@ fn allocate_until_null_then_everything_comes_back() -> TestResult {
     let mut count = 0u32;
     let mut bytes = 0usize;
     let mut kept_frames = None;
+    let mut why = None;
     for size in [64 * 1024, 4096, 256, 16] {
         loop {
             let free_before_attempt = memory::lock().frames.free_count();
             let p = kmalloc(size);
             if p.is_null() {
+                // The checked path says why (and must fail the same way;
+                // if it does not, the block joins the chain to be freed).
+                let checked = heap::heap().malloc(size);
+                if let Ok(q) = checked {
+                    // SAFETY: `q` has at least `size` >= 8 bytes, 8-byte aligned.
+                    unsafe { q.as_ptr().cast::<*mut u8>().write(chain) };
+                    chain = q.as_ptr();
+                }
+                why = Some(checked.map(|p| p.as_ptr()));
                 // A failed attempt must not keep pages it mapped on the way.
                 let after = memory::lock().frames.free_count();
                 if after != free_before_attempt && kept_frames.is_none() {
@@ -112,6 +124,9 @@ fn allocate_until_null_then_everything_comes_back() -> TestResult {
         bytes / 1024,
         exhausted.mapped_bytes / 1024
     );
+    if let Some(Err(e)) = why {
+        crate::println!("  the last failure: {e}");
+    }
     // Free everything before judging, so a failure cannot strand the heap full.
     while !chain.is_null() {
         // SAFETY: every link is a live allocation from above.
@@ -124,11 +139,18 @@ fn allocate_until_null_then_everything_comes_back() -> TestResult {
     ensure_eq!(kept_frames, None, "a failed kmalloc kept frames (size, before, after)");
     ensure!(bytes > 1 << 20, "only {bytes} bytes before running out");
     let region = (HEAP_END.as_u32() - HEAP_START.as_u32()) as usize;
-    ensure!(
-        frames_left <= 1 || exhausted.mapped_bytes + 64 * 1024 >= region,
-        "{frames_left} frames still free, yet the heap ({} KiB mapped) refused more",
-        exhausted.mapped_bytes / 1024
-    );
+    match why {
+        Some(Err(HeapError::OutOfMemory { size: 16, cause: Exhausted::Frames })) => ensure!(
+            frames_left <= 1,
+            "the heap said no frame was left, yet {frames_left} frames are free"
+        ),
+        Some(Err(HeapError::OutOfMemory { size: 16, cause: Exhausted::AddressSpace })) => ensure!(
+            exhausted.mapped_bytes + 64 * 1024 >= region,
+            "the heap said its address space was used up with {} KiB mapped",
+            exhausted.mapped_bytes / 1024
+        ),
+        other => ensure!(false, "the last 16-byte request: {other:?}, not out of memory"),
+    }
     ensure_ok!(heap_check(), "heap check after freeing");
     let stats_after = heap_stats();
     ensure_eq!(stats_after.used_bytes, stats_before.used_bytes);

@@ -55,25 +55,28 @@ fn corrupted_header_is_reported_and_never_merged() -> TestResult {
     let a = ensure_ok!(malloc(64), "a");
     let b = ensure_ok!(malloc(64), "b");
     let c = ensure_ok!(malloc(64), "c (keeps b off the heap's top)");
-    // SAFETY: the 8-byte header precedes the payload; its first word is the magic.
-    let magic = unsafe { b.sub(8).cast::<u32>() };
+    // SAFETY: the 8-byte header precedes the payload; its first word is the
+    // check word of its address.
+    let check = unsafe { b.sub(8).cast::<u32>() };
     // SAFETY: as above; the test restores it below.
-    let saved = unsafe { magic.read() };
-    ensure_eq!(saved, mm::heap::MAGIC);
+    let saved = unsafe { check.read() };
     // SAFETY: deliberate corruption of a header we own.
-    unsafe { magic.write(0x0BAD_F00D) };
+    unsafe { check.write(0x0BAD_F00D) };
     ensure!(
         matches!(
             free(b),
-            Err(HeapError::Corrupted { what: Corruption::BadMagic { found: 0x0BAD_F00D }, .. })
+            Err(HeapError::Corrupted {
+                what: Corruption::BadCheckWord { found: 0x0BAD_F00D, expected },
+                ..
+            }) if expected == saved
         ),
-        "free of a block with a bad magic was not refused"
+        "free of a block with a bad check word was not refused, or expected another word"
     );
-    ensure!(heap().check().is_err(), "check did not notice the bad magic");
+    ensure!(heap().check().is_err(), "check did not notice the bad check word");
     // Freeing the neighbour after it must not merge it into the broken block.
     ensure_ok!(free(c), "freeing c");
     // SAFETY: repairing the header we broke.
-    unsafe { magic.write(saved) };
+    unsafe { check.write(saved) };
     ensure_ok!(heap().check(), "check after repair");
     ensure_ok!(free(b), "b frees once repaired");
     ensure_ok!(free(a), "a");

@@ -92,7 +92,7 @@ fn small_blocks_pack_pages_tightly() {
 
 #[test]
 fn free_merges_with_both_neighbours() {
-    // Above the small-block cache's sizes, a free merges at once.
+    // A free merges at once.
     let mut h = heap();
     let a = h.malloc(1100).unwrap().as_ptr();
     let b = h.malloc(1200).unwrap().as_ptr();

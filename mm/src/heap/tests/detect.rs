@@ -2,7 +2,7 @@
 //! address, and a rejected call writes nothing.
 
 use super::{TestOps, assert_sound, heap};
-use crate::heap::block::{DEBUG, MAGIC};
+use crate::heap::block::{DEBUG, check_word};
 use crate::heap::{ArenaSource, Corruption, Heap, HeapError};
 
 /// The bytes of the mapped heap, to show a rejected call wrote nothing.
@@ -40,7 +40,7 @@ fn a_double_free_is_rejected() {
 
 #[test]
 fn a_double_free_after_merging_is_found_by_walking() {
-    // Blocks too big for the small-block cache merge when freed.
+    // Blocks merge when freed.
     let mut h = heap();
     let a = h.malloc(2000).unwrap().as_ptr();
     let b = h.malloc(2000).unwrap().as_ptr();
@@ -134,17 +134,36 @@ fn a_corrupted_header_is_reported_and_the_block_never_reused() {
     let b = h.malloc(100).unwrap().as_ptr();
     let c = h.malloc(100).unwrap().as_ptr();
     let header = b.wrapping_sub(8);
-    // SAFETY: deliberate corruption of `b`'s magic, inside the arena the test owns.
+    let expected = h.check_word((addr(header) - h.base as usize) as u32);
+    // SAFETY: deliberate corruption of `b`'s check word, inside the arena the test owns.
     unsafe { header.cast::<u32>().write(0x4141_4141) };
     let corrupted = HeapError::Corrupted {
         addr: addr(header),
-        what: Corruption::BadMagic { found: 0x4141_4141 },
+        what: Corruption::BadCheckWord { found: 0x4141_4141, expected },
     };
     let msg = rejected(&mut h, b, corrupted);
-    assert!(msg.contains("magic is 0x41414141, expected 0xcafebabe"), "{msg}");
-    // Its neighbour before it is not merged into it: that free is refused too.
-    rejected(&mut h, a, corrupted);
+    let words = format!("check word is 0x41414141, expected {expected:#010x} for a header at this");
+    assert!(msg.contains(&words), "{msg}");
+    // Its neighbour before it frees without touching it: a used neighbour
+    // is never written, so its header is not even checked then (`check`
+    // still reports it) ...
+    h.test_free(a).unwrap();
     assert_eq!(h.check(), Err(corrupted));
+    // ... but one that looks free is checked before a merge, and refused.
+    let d = h.malloc(200).unwrap().as_ptr();
+    let e = h.malloc(200).unwrap().as_ptr();
+    let _pin = h.malloc(200).unwrap();
+    let e_header = e.wrapping_sub(8);
+    let e_check = h.check_word((addr(e_header) - h.base as usize) as u32);
+    let free_size = crate::heap::tests::block_of(200) as u32;
+    // SAFETY: deliberate corruption of `e`'s header: a wrong check word and
+    // the state "free", inside the arena the test owns.
+    unsafe { e_header.cast::<[u32; 2]>().write([0x4242_4242, free_size]) };
+    let bad_e = HeapError::Corrupted {
+        addr: addr(e_header),
+        what: Corruption::BadCheckWord { found: 0x4242_4242, expected: e_check },
+    };
+    rejected(&mut h, d, bad_e);
     // The block after it frees fine (it never looks back at a used block).
     h.test_free(c).unwrap();
     for _ in 0..200 {
@@ -177,7 +196,13 @@ fn a_corrupted_free_list_head_is_quarantined_not_followed() {
     let err = h.malloc(100).unwrap_err();
     assert_eq!(
         err,
-        HeapError::Corrupted { addr: addr(a) - 8, what: Corruption::BadMagic { found: 0 } }
+        HeapError::Corrupted {
+            addr: addr(a) - 8,
+            what: Corruption::BadCheckWord {
+                found: 0,
+                expected: h.check_word((addr(a) - 8 - h.base as usize) as u32)
+            }
+        }
     );
     // The next request of that size is served elsewhere.
     let p = h.malloc(100).unwrap().as_ptr();
@@ -202,11 +227,20 @@ fn a_garbage_free_list_link_is_not_followed() {
 }
 
 #[test]
-fn the_magic_is_what_the_header_starts_with() {
+fn a_header_starts_with_the_check_word_of_its_address_and_the_boot() {
     let mut h = heap();
     let a = h.malloc(1).unwrap().as_ptr();
-    // SAFETY: the 8-byte header right before a live payload.
-    assert_eq!(unsafe { a.wrapping_sub(8).cast::<u32>().read() }, MAGIC);
+    let b = h.malloc(1).unwrap().as_ptr();
+    let mut other = heap();
+    let c = other.malloc(1).unwrap().as_ptr();
+    // SAFETY: the 8-byte headers right before live payloads.
+    let words = unsafe { [a, b, c].map(|p| p.wrapping_sub(8).cast::<u32>().read()) };
+    let off = |h: &Heap<ArenaSource>, p: *mut u8| (p as usize - 8 - h.base as usize) as u32;
+    assert_eq!(words[0], check_word(off(&h, a), h.key));
+    assert_eq!(words[1], check_word(off(&h, b), h.key));
+    assert_ne!(words[0], words[1], "headers at different addresses differ");
+    assert_eq!(off(&h, a), off(&other, c));
+    assert_ne!(words[0], words[2], "another heap (another boot) has another key");
 }
 
 #[test]
@@ -249,5 +283,50 @@ fn a_write_after_free_is_caught_by_the_poison() {
     assert_eq!(h.stats().quarantined_blocks, 1);
     assert_ne!(h.malloc(100).unwrap().as_ptr(), a);
     assert_eq!(h.test_free(a), Err(HeapError::Quarantined { addr: addr(a) }));
+    assert_sound(&h);
+}
+
+#[test]
+fn a_write_after_free_is_found_at_every_offset() {
+    if !DEBUG {
+        return;
+    }
+    let mut h = heap();
+    let a = h.malloc(4000).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    h.test_free(a).unwrap();
+    // Past the links, the free block is poison up to its footer; the check
+    // goes a word (or four) at a time, so try both ends of every word.
+    let footer = crate::heap::tests::block_of(4000) - 8 - 4;
+    for at in (8..footer).filter(|i| i % 8 < 2 || i % 32 > 29 || *i + 3 > footer) {
+        // SAFETY: deliberate use after free, inside the arena the test owns.
+        unsafe { a.add(at).write(0x42) };
+        let uaf = HeapError::UseAfterFree { block: addr(a), at: addr(a) + at, found: 0x42 };
+        assert_eq!(h.check(), Err(uaf));
+        // SAFETY: restoring the poison written over above.
+        unsafe { a.add(at).write(crate::heap::block::POISON) };
+    }
+    assert_sound(&h);
+}
+
+#[test]
+fn an_overflow_is_found_after_every_request_size() {
+    if !DEBUG {
+        return;
+    }
+    let mut h = heap();
+    for size in 1..80 {
+        let a = h.malloc(size).unwrap().as_ptr();
+        let end = crate::heap::tests::block_of(size) - 8 - 4;
+        for at in [size, end - 1] {
+            // SAFETY: deliberate overflow into the block's canary bytes.
+            unsafe { a.add(at).write(0) };
+            let overflow = HeapError::Overflow { block: addr(a), size, at: addr(a) + at, found: 0 };
+            assert_eq!(h.check(), Err(overflow), "request of {size}, byte {at}");
+            // SAFETY: restoring the canary written over above.
+            unsafe { a.add(at).write(crate::heap::block::CANARY) };
+        }
+        h.test_free(a).unwrap();
+    }
     assert_sound(&h);
 }

@@ -1,7 +1,7 @@
 //! Edge cases: sizes 0 and huge, overflow, null, running out of memory.
 
 use super::{TestOps, assert_sound, heap, heap_with_frames};
-use crate::heap::{ArenaSource, Heap, HeapError};
+use crate::heap::{ArenaSource, Exhausted, Heap, HeapError};
 
 #[test]
 fn size_zero_is_one_byte() {
@@ -26,10 +26,31 @@ fn impossible_sizes_are_errors_not_panics() {
         assert_eq!(h.malloc(size), Err(HeapError::TooLarge { size }));
         assert_eq!(h.malloc_aligned(size, 64), Err(HeapError::TooLarge { size }));
     }
-    // Representable, but larger than the 64 MiB region.
-    assert_eq!(h.malloc(100 << 20), Err(HeapError::OutOfMemory { size: 100 << 20 }));
-    assert_eq!(h.stats().mapped_bytes, 0);
+    // Representable, but larger than the whole 64 MiB region: it could
+    // never fit, whatever is freed.
+    for size in [100 << 20, (64 << 20) - 7] {
+        assert_eq!(h.malloc(size), Err(HeapError::TooLarge { size }));
+        assert_eq!(h.malloc_aligned(size, 64), Err(HeapError::TooLarge { size }));
+        assert_eq!(h.stats().mapped_bytes, 0);
+    }
+    let p = h.malloc(1).unwrap().as_ptr();
+    assert_eq!(h.test_realloc(p, 100 << 20), Err(HeapError::TooLarge { size: 100 << 20 }));
+    h.test_free(p).unwrap();
     assert_sound(&h);
+}
+
+#[test]
+fn out_of_memory_says_what_ran_out() {
+    let frames = HeapError::OutOfMemory { size: 9000, cause: Exhausted::Frames };
+    let mut h = heap_with_frames(2);
+    assert_eq!(h.malloc(9000), Err(frames));
+    assert!(frames.to_string().ends_with("9000 bytes: no free frame left for the pages it needs"));
+    let space = HeapError::OutOfMemory { size: 40_000, cause: Exhausted::AddressSpace };
+    let mut h = Heap::new(ArenaSource::guarded(64 * 1024));
+    let _a = h.malloc(40_000).unwrap();
+    assert_eq!(h.malloc(40_000), Err(space));
+    assert!(space.to_string().ends_with("40000 bytes: the heap's address space is used up"));
+    assert_eq!(Exhausted::from(crate::heap::MapError::Refused), Exhausted::Refused);
 }
 
 #[test]
@@ -71,7 +92,7 @@ fn out_of_memory_mid_growth_leaves_the_heap_consistent() {
         match h.malloc(1000) {
             Ok(p) => live.push(p.as_ptr()),
             Err(e) => {
-                assert_eq!(e, HeapError::OutOfMemory { size: 1000 });
+                assert_eq!(e, HeapError::OutOfMemory { size: 1000, cause: Exhausted::Frames });
                 break;
             }
         }
@@ -95,11 +116,12 @@ fn out_of_memory_mid_growth_leaves_the_heap_consistent() {
 fn the_region_end_is_a_hard_limit() {
     let mut h = Heap::new(ArenaSource::guarded(64 * 1024));
     let a = h.malloc(40_000).unwrap();
-    assert_eq!(h.malloc(40_000), Err(HeapError::OutOfMemory { size: 40_000 }));
+    let no_space = |size| HeapError::OutOfMemory { size, cause: Exhausted::AddressSpace };
+    assert_eq!(h.malloc(40_000), Err(no_space(40_000)));
     let b = h.malloc(20_000).unwrap();
     assert_eq!(h.stats().mapped_bytes, 15 * 4096);
     // Two more pages would pass the end of the 16-page region.
-    assert_eq!(h.malloc(8000), Err(HeapError::OutOfMemory { size: 8000 }));
+    assert_eq!(h.malloc(8000), Err(no_space(8000)));
     assert_eq!(h.stats().mapped_bytes, 15 * 4096);
     for p in [a, b] {
         h.test_free(p.as_ptr()).unwrap();

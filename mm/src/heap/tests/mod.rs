@@ -7,9 +7,9 @@
 //! say so each.
 
 mod basic;
-mod cache;
 mod detect;
 mod edge;
+mod promises;
 mod props;
 mod resize;
 mod top;

@@ -134,3 +134,46 @@ fn out_of_memory_slides_the_block_down_into_free_space_before_it() {
     verify(moved, 1000, 8);
     assert_sound(&h);
 }
+
+#[test]
+fn growing_slides_down_into_free_space_before_the_block() {
+    // Plenty of frames: sliding is preferred to moving, not a last resort.
+    let mut h = heap();
+    let a = h.malloc(1000).unwrap().as_ptr();
+    let b = h.malloc(100).unwrap().as_ptr();
+    let _pin = h.malloc(8).unwrap();
+    fill(b, 100, 9);
+    h.test_free(a).unwrap();
+    let mapped = h.stats().mapped_bytes;
+    let moved = h.test_realloc(b, 800).unwrap().as_ptr();
+    assert_eq!(moved, a, "slid down into the free block before it");
+    verify(moved, 100, 9);
+    assert_eq!(h.stats().mapped_bytes, mapped);
+    assert_sound(&h);
+}
+
+#[test]
+fn a_buffer_grown_between_small_blocks_keeps_the_heap_small() {
+    // A buffer grown by realloc, a small block allocated between each two
+    // reallocs and the previous one freed: the small blocks must not land
+    // right behind the buffer each time, or it moves again and again and
+    // the heap maps several times what is live.
+    let mut h = heap();
+    let mut size = 512;
+    let mut buffer = h.malloc(size).unwrap().as_ptr();
+    let mut small = h.malloc(40).unwrap().as_ptr();
+    let mut moves = 0;
+    for i in 0..2000 {
+        size += 64 + (i * 37) % 128;
+        let grown = h.test_realloc(buffer, size).unwrap().as_ptr();
+        moves += usize::from(grown != buffer);
+        buffer = grown;
+        let next = h.malloc(16 + (i * 13) % 112).unwrap().as_ptr();
+        h.test_free(small).unwrap();
+        small = next;
+    }
+    assert_sound(&h);
+    let mapped = h.stats().mapped_bytes;
+    assert!(mapped <= size + 16 * 1024, "{mapped} bytes mapped for {size} live");
+    assert!(moves < 10, "the buffer moved {moves} times");
+}

@@ -3,7 +3,7 @@
 //! notices when it is not what the heap says.
 
 use super::{TestOps, assert_sound, block_of, heap};
-use crate::heap::{Corruption, HeapError, MAGIC};
+use crate::heap::{Corruption, HeapError};
 
 /// The top chunk's header word at `off` bytes from the heap's base.
 fn word_at(h: &crate::heap::Heap<crate::heap::ArenaSource>, off: u32) -> *mut u32 {
@@ -22,7 +22,7 @@ fn allocations_carve_the_top_chunk_in_order() {
     // The top chunk is no free-list block: the lists are empty.
     assert!(h.lists.highest().is_none());
     // SAFETY: the top chunk's header, in the mapped heap.
-    assert_eq!(unsafe { word_at(&h, h.top).read() }, MAGIC);
+    assert_eq!(unsafe { word_at(&h, h.top).read() }, h.check_word(h.top));
     assert_sound(&h);
 }
 
@@ -80,7 +80,7 @@ fn a_corrupted_top_header_is_reported_and_never_merged_or_handed_out() {
     unsafe { hdr.write(0x4141_4141) };
     let bad = HeapError::Corrupted {
         addr: hdr as usize,
-        what: Corruption::BadMagic { found: 0x4141_4141 },
+        what: Corruption::BadCheckWord { found: 0x4141_4141, expected: h.check_word(top) },
     };
     assert_eq!(h.check(), Err(bad));
     assert_eq!(h.test_free(a), Err(bad), "never merged");
@@ -134,5 +134,45 @@ fn check_verifies_the_top_chunk() {
     assert!(matches!(err, HeapError::Corrupted { what: Corruption::Top { .. }, .. }), "{err}");
     assert!(err.to_string().contains("top chunk:"), "{err}");
     h.top = top;
+    assert_sound(&h);
+}
+
+#[test]
+fn a_write_after_free_into_the_top_chunk_is_caught() {
+    if !crate::heap::block::DEBUG {
+        return;
+    }
+    let mut h = heap();
+    let _a = h.malloc(100).unwrap();
+    let b = h.malloc(1000).unwrap().as_ptr();
+    h.test_free(b).unwrap();
+    assert_eq!(h.top as usize, block_of(100), "b went back into the top chunk");
+    // SAFETY: deliberate use after free of `b`, now part of the top chunk.
+    unsafe { b.add(500).write(7) };
+    let uaf = HeapError::UseAfterFree {
+        block: h.base as usize + h.top as usize + 8,
+        at: b as usize + 500,
+        found: 7,
+    };
+    assert_eq!(h.check(), Err(uaf));
+    assert_eq!(h.malloc(1000).map(|_| ()), Err(uaf), "caught when handed out again");
+    assert_eq!(h.stats().quarantined_blocks, 1);
+}
+
+#[test]
+fn memory_never_handed_out_is_not_poisoned() {
+    if !crate::heap::block::DEBUG {
+        return;
+    }
+    // Debug mode fills freed memory, not fresh pages: growing a buffer at
+    // the top writes nothing into the pages it has not reached yet.
+    let mut h = heap();
+    let p = h.malloc(100).unwrap().as_ptr();
+    let p = h.test_realloc(p, 100_000).unwrap().as_ptr();
+    let q = h.test_realloc(p, 200_000).unwrap().as_ptr();
+    assert_eq!(p, q);
+    assert_eq!(h.fresh, h.top + 16, "only the top chunk's header and links were written");
+    // SAFETY: the block's own bytes, past what was ever written.
+    assert_eq!(unsafe { q.add(150_000).read() }, 0, "the arena's fresh pages are zero");
     assert_sound(&h);
 }

@@ -32,7 +32,7 @@ use alloc::vec::Vec;
 use super::bytes::Bytes;
 use super::heap_model::{Live, Model};
 use crate::heap::block::DEBUG_TRAILER;
-use crate::heap::{ArenaSource, Heap, HeapError, HeapStats, PageSource};
+use crate::heap::{ArenaSource, Exhausted, Heap, HeapError, HeapStats, PageSource};
 
 /// Bytes of the heap's region: 8 MiB, a power of two, so the heap uses all
 /// of it (touched lazily: the host maps only what the heap writes).
@@ -190,9 +190,9 @@ impl<S: TestSource> Run<'_, S> {
         }
     }
 
-    /// Many small blocks at once, every other one freed again: enough to
-    /// fill the small-block cache's list of one size (256 blocks) and spill
-    /// into the free lists, as a long-running kernel does.
+    /// Many small blocks at once, every other one freed again (up to 320
+    /// pairs): free lists of one size hundreds long, holes between live
+    /// blocks, as a long-running kernel leaves them.
     fn burst(&mut self) {
         if self.model.len() > MAX_LIVE {
             return;
@@ -247,6 +247,34 @@ impl<S: TestSource> Run<'_, S> {
         !self.limited && self.stats().mapped_bytes + size + align + 3 * 4096 <= REGION
     }
 
+    /// An allocation of `size` bytes aligned to `align` failed for want of
+    /// `cause`: the heap must have had no room to grow, and must name what
+    /// ran out. The frames run out only while the source is told to refuse;
+    /// the address space only when the region lacks room for the block
+    /// above the mapped top; neither source refuses for another reason.
+    #[track_caller]
+    fn out_of_memory(&self, size: usize, align: usize, cause: Exhausted, what: &str) {
+        let step = self.step;
+        assert!(
+            !self.must_fit(size, align),
+            "step {step}: {what}({size}, align {align}): out of {cause:?} with room to grow"
+        );
+        match cause {
+            Exhausted::Frames => assert!(
+                self.limited,
+                "step {step}: {what}({size}, align {align}): out of frames, but the source maps anything"
+            ),
+            Exhausted::AddressSpace => assert!(
+                self.stats().mapped_bytes + size > REGION - 3 * 4096 - align,
+                "step {step}: {what}({size}, align {align}): out of address space with {} of {REGION} bytes mapped",
+                self.stats().mapped_bytes
+            ),
+            Exhausted::Refused => {
+                panic!("step {step}: {what}({size}): the source refused, which it never does")
+            }
+        }
+    }
+
     #[track_caller]
     fn fail(&self, what: &str, e: HeapError) -> ! {
         panic!("step {}: {what} failed: {e} ({e:?})", self.step)
@@ -292,12 +320,8 @@ impl<S: TestSource> Run<'_, S> {
                     "{what}({size}): OutOfMemory for a request larger than the whole region, which is TooLarge"
                 )
             }
-            Err(e @ HeapError::OutOfMemory { .. }) => {
-                assert!(
-                    !self.must_fit(size, align),
-                    "step {}: {what}({size}, align {align}): {e} with room to grow",
-                    self.step
-                );
+            Err(HeapError::OutOfMemory { cause, .. }) => {
+                self.out_of_memory(size, align, cause, what);
             }
             Err(e) => self.fail(what, e),
         }
@@ -378,11 +402,9 @@ impl<S: TestSource> Run<'_, S> {
                     HeapError::OutOfMemory { .. } if size > REGION => panic!(
                         "realloc({size}): {e}: a request larger than the whole region is TooLarge"
                     ),
-                    HeapError::OutOfMemory { .. } => assert!(
-                        !self.must_fit(size, align),
-                        "step {}: realloc({size}, align {align}) : {e} with room to grow",
-                        self.step
-                    ),
+                    HeapError::OutOfMemory { cause, .. } => {
+                        self.out_of_memory(size, align, cause, "realloc")
+                    }
                     e => self.fail("realloc", e),
                 }
                 old.verify("the old allocation after a failed realloc");

@@ -17,7 +17,7 @@
 #                       and each target as met or NOT MET
 #   make bench-docs     copy that chart into docs/bench/ (the one tracked change)
 #   make soak           every host property test SOAK_CASES times (default 2000,
-#                       about 25 minutes; scripts/soak.sh)
+#                       about 10 minutes; scripts/soak.sh)
 #   make fuzz           the libFuzzer targets in fuzz/, FUZZ_SECONDS each (default
 #                       300; FUZZ_TARGET=heap|memmap|frames|bootinfo; scripts/fuzz.sh)
 #   make clean

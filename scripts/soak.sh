@@ -3,10 +3,10 @@
 # usual 64-300 cases (proptest's PROPTEST_CASES, which every property test
 # honours). Prints how long each part took; exits non-zero on any failure.
 #
-# Default SOAK_CASES=2000: 7 to 30 times the usual counts, about 25 minutes
-# on a 2-core machine, nearly all of it the heap's two tests (run twice:
+# Default SOAK_CASES=2000: 7 to 30 times the usual counts, about 10 minutes
+# on a busy 2-core machine, nearly all of it the heap's two tests (run twice:
 # plain and with heap-debug's poison and canaries). The time grows in
-# proportion: SOAK_CASES=20000 runs about four hours. A failure is shrunk to
+# proportion: SOAK_CASES=20000 runs close to two hours. A failure is shrunk to
 # a minimal case, printed, and saved by proptest under
 # mm/proptest-regressions/ (or kernel/...): commit that file, and every
 # later cargo test replays the case first.

@@ -21,7 +21,8 @@
 #
 # Environment: GRUB_LIB, where GRUB's platform files are (default
 # /usr/lib/grub); GFXPAYLOAD=text makes GRUB leave the screen in EGA text
-# mode (the tests boot the text console that way).
+# mode and load no video driver (the tests boot the text console that way,
+# and a 4 MiB machine needs the driver's memory for the kernel).
 #
 # PROGRAMS (environment): user programs (ELF files, space-separated paths)
 # to put on the image, in every entry, as one boot module: a ustar archive
@@ -98,6 +99,13 @@ terminal_output console serial
 # up only with its video drivers loaded: GOP (or UGA) under UEFI, VBE under
 # BIOS. Only those: all_video's others cost a 4 MiB machine the memory GRUB
 # then lacks to load the kernel.
+CFG
+  # EGA text needs no video driver: on a 4 MiB machine GRUB needs that
+  # memory for the kernel.
+  if [ "${GFXPAYLOAD:-}" = text ]; then
+    echo 'set gfxpayload=text'
+  else
+    cat <<'CFG'
 if [ "$grub_platform" = efi ]; then
     insmod efi_gop
     insmod efi_uga
@@ -105,7 +113,7 @@ else
     insmod vbe
 fi
 CFG
-  [ "${GFXPAYLOAD:-}" != text ] || echo 'set gfxpayload=text'
+  fi
   if [ -n "$menu" ]; then
     cat <<CFG
 set timeout=5

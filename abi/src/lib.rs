@@ -42,14 +42,33 @@ pub mod nr {
     pub const MEMINFO: u32 = 8;
     /// `sleep(ticks)`: sleeps at least `ticks` timer ticks (10 ms each).
     pub const SLEEP: u32 = 9;
+    /// `fork()`: a copy of the calling process, its memory shared
+    /// copy-on-write; returns the child's id in the parent and 0 in the child.
+    pub const FORK: u32 = 10;
+    /// `exec(name, len, arg)`: replaces the calling process's program with
+    /// the boot module named by the `len` bytes at `name`, started with
+    /// `arg` in EAX; returns only on failure.
+    pub const EXEC: u32 = 11;
+    /// `wait(pid, status)`: waits until child `pid` (0: any child) has
+    /// ended, fills a [`WaitStatus`](super::WaitStatus) at `status` (0: none
+    /// wanted) and returns the child's id.
+    pub const WAIT: u32 = 12;
     /// One past the highest call number.
-    pub const COUNT: u32 = 10;
+    pub const COUNT: u32 = 13;
 }
 
 /// Error codes (returned negated).
 pub mod errno {
+    /// No such program (`exec`).
+    pub const ENOENT: u32 = 2;
+    /// The program is not an executable this kernel runs (`exec`).
+    pub const ENOEXEC: u32 = 8;
     /// Not a file descriptor this kernel knows.
     pub const EBADF: u32 = 9;
+    /// No child to wait for (none at all, or none with that id).
+    pub const ECHILD: u32 = 10;
+    /// Every process slot is taken (`fork`).
+    pub const EAGAIN: u32 = 11;
     /// Out of memory (or of address space, or of regions).
     pub const ENOMEM: u32 = 12;
     /// A pointer into memory the process may not use that way.
@@ -113,6 +132,42 @@ pub struct MemInfo {
     pub regions: u32,
     /// Free frames in the whole machine.
     pub free_frames: u32,
+    /// Of the pages above, those another process maps too (shared by a
+    /// fork, copy-on-write if writable); `total` counts them here as well.
+    pub shared: u32,
+    /// Copy-on-write faults that copied a shared page for this process.
+    pub copied: u32,
+    /// Copy-on-write faults that found this process the page's last user
+    /// (made writable again, no copy).
+    pub reclaimed: u32,
+    /// Frames the machine's table of shared frames' reference counts holds.
+    pub count_table: u32,
+}
+
+/// How a child ended, as `wait` reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct WaitStatus {
+    /// The child's id.
+    pub pid: u32,
+    /// [`how::EXITED`] or one of the `how::KILLED_*` reasons.
+    pub how: u32,
+    /// The exit code (`EXITED`), or the exception's vector (`KILLED_*`:
+    /// 14 for a page fault).
+    pub code: i32,
+}
+
+/// How a process ended ([`WaitStatus::how`]).
+pub mod how {
+    /// It called `exit`.
+    pub const EXITED: u32 = 0;
+    /// Killed: a page fault it had no right to.
+    pub const KILLED_FAULT: u32 = 1;
+    /// Killed: a page it needed (a fresh one, or a copy of a shared one)
+    /// found no free frame.
+    pub const KILLED_OUT_OF_MEMORY: u32 = 2;
+    /// Killed: another exception (a privileged instruction, ...).
+    pub const KILLED_EXCEPTION: u32 = 3;
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The system calls (see the `abi` crate for the convention): raw
 //! `int 0x80` and one wrapper per call, returning `Result<_, errno>`.
 
-use abi::{MemInfo, nr};
+use abi::{MemInfo, WaitStatus, nr};
 
 /// A raw system call with three arguments (EBX, ECX, EDX; no call takes
 /// more yet); the kernel's answer in EAX.
@@ -87,4 +87,35 @@ pub fn meminfo() -> Result<MemInfo, u32> {
 /// Sleeps at least `ticks` timer ticks (10 ms each).
 pub fn sleep(ticks: u32) {
     syscall(nr::SLEEP, ticks, 0, 0);
+}
+
+/// What `fork` returned: in which process this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forked {
+    /// The parent; the child has this id.
+    Parent(u32),
+    /// The child.
+    Child,
+}
+
+/// A copy of this process, its memory shared copy-on-write.
+pub fn fork() -> Result<Forked, u32> {
+    match result(syscall(nr::FORK, 0, 0, 0))? {
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(pid)),
+    }
+}
+
+/// Replaces this program with the boot module `name`, started with `arg`;
+/// returns only on failure, with the error.
+pub fn exec(name: &str, arg: u32) -> u32 {
+    let r = syscall(nr::EXEC, name.as_ptr() as u32, name.len() as u32, arg);
+    abi::errno_of(r).unwrap_or(0)
+}
+
+/// Waits until child `pid` (0: any) has ended, and collects its status.
+pub fn wait(pid: u32) -> Result<WaitStatus, u32> {
+    let mut status = WaitStatus::default();
+    result(syscall(nr::WAIT, pid, &mut status as *mut WaitStatus as u32, 0))?;
+    Ok(status)
 }

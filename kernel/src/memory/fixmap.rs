@@ -9,8 +9,10 @@
 //! ```text
 //!   0xFF80_0000  slot 0        frame-stack window (the top page of the free-frame stack)
 //!   0xFF80_1000  slots 1..8    scratch windows (zeroing and inspecting frames)
-//!   0xFF80_8000  slots 8..12   address-space windows: a directory, a table, a data
-//!                              page, a directory being synced (`spaces.rs`)
+//!   0xFF80_8000  slots 8..15   address-space windows: a directory, a table, a data
+//!                              page, a directory being synced, a page being copied,
+//!                              the reference-count table's directory and a chunk
+//!                              of it (`spaces.rs`)
 //!   0xFF81_0000  slots 16..48  the boot information, read-only (up to 128 KiB)
 //!   0xFF84_0000  slots 64..96  the frame allocator's bitmap (up to 128 KiB: 4 GiB of frames)
 //! ```
@@ -32,7 +34,7 @@ impl Slot {
     /// First of the address-space windows (`spaces::FixmapFrames`).
     pub const SPACE_FIRST: usize = 8;
     /// Number of address-space windows.
-    pub const SPACE_COUNT: usize = 4;
+    pub const SPACE_COUNT: usize = 7;
     /// First window of the boot information.
     pub const BOOT_INFO_FIRST: usize = 16;
     /// Windows reserved for the boot information.

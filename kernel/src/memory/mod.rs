@@ -1,5 +1,6 @@
 //! Memory, wired together: the fixmap, the boot information, the frame
-//! allocator, the kernel address space, virtual ranges and the heap.
+//! allocator, the kernel address space, virtual ranges, the heap, and the
+//! reference counts of frames that processes share.
 //!
 //! The order matters (see docs/memory.md):
 //!
@@ -36,7 +37,7 @@ use mm::frame::Frame;
 use mm::frames::FrameStack;
 use mm::layout::KERNEL_BASE;
 use mm::paging::{KernelTlb, Mapper, PageTableFlags, RecursiveTables};
-use mm::space::SharedKernelHalf;
+use mm::space::{FrameCounts, SharedKernelHalf};
 use mm::vrange::{MapRangeError, MappedRange, RangeMapper, UnmapRangeError, VRangeAllocator};
 use mm::{PAGE_SIZE, PhysAddr, VirtAddr};
 use spaces::FixmapFrames;
@@ -63,6 +64,9 @@ pub struct Memory {
     pub mapper: Mapper<KernelTables>,
     /// Kernel virtual address space above the heap.
     pub ranges: VRangeAllocator,
+    /// How many address spaces map each frame a fork shared (empty, and
+    /// holding no frame, while nothing is shared).
+    pub counts: FrameCounts<FixmapFrames>,
     /// This CPU's TLB.
     pub tlb: KernelTlb,
 }
@@ -230,7 +234,8 @@ pub fn init(info: &BootInfo<'_>) {
         Err(e) => fatal("cannot build the frame allocator", &e),
     };
     MEMORY.call_once(|| {
-        IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), tlb })
+        let counts = FrameCounts::new(FixmapFrames);
+        IrqMutex::new(Memory { frames, mapper, ranges: VRangeAllocator::new(), counts, tlb })
     });
 
     screen::attach(info, boot_vga);

@@ -1,9 +1,10 @@
 //! Address spaces in the kernel: `mm::space` over fixmap windows, the one
 //! place CR3 is loaded, and the kernel half kept shared.
 //!
-//! A process's directory, tables and pages are reached through four
-//! fixmap windows ([`FixmapFrames`]), so the kernel edits any space from
-//! any space; which one is loaded matters only for the TLB. The kernel
+//! A process's directory, tables and pages (and the reference counts of
+//! the frames processes share) are reached through seven fixmap windows
+//! ([`FixmapFrames`]), so the kernel edits any space from any space; which
+//! one is loaded matters only for the TLB. The kernel
 //! mapper's tables are wrapped in `SharedKernelHalf` (see `KernelTables`),
 //! which writes every new or removed kernel page table into every
 //! registered directory: the boot directory (the kernel's own, loaded
@@ -11,10 +12,12 @@
 
 use super::Memory;
 use super::fixmap::{self, Slot};
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU32, Ordering};
 use mm::PhysAddr;
 use mm::frame::FrameAllocator;
-use mm::space::{AddressSpace, FrameWindow, SpaceError, SpaceFrames, WindowSlot};
+use mm::frame::Page;
+use mm::space::{AddressSpace, CopyOnWrite, FrameWindow, SpaceError, SpaceFrames, WindowSlot};
 
 /// The fixmap windows an address space is edited through.
 #[derive(Debug, Default)]
@@ -57,14 +60,20 @@ pub fn kernel_directory() -> PhysAddr {
 }
 
 impl Memory {
-    /// A new address space: a directory from the frame allocator with the
-    /// kernel half shared, registered so it stays shared.
-    pub fn new_space(&mut self) -> Result<UserSpace, SpaceError> {
+    /// A new address space, built in `place` (inside a box on the heap: a
+    /// space is over 2 KiB, too much to pass around on a process's 8 KiB
+    /// kernel stack): a directory from the frame allocator with the kernel
+    /// half shared, registered so it stays shared. On failure `place` is
+    /// left uninitialised.
+    pub fn new_space_in<'a>(
+        &mut self,
+        place: &'a mut MaybeUninit<UserSpace>,
+    ) -> Result<&'a mut UserSpace, SpaceError> {
         let directory = self.frames.allocate().ok_or(SpaceError::OutOfFrames)?;
         // SAFETY: registering a directory changes no entry of the kernel's
         // tables, which is all `tables_mut` forbids.
         let shared = unsafe { self.mapper.tables_mut() };
-        AddressSpace::new(FixmapFrames, directory, shared).map_err(|(error, frame)| {
+        AddressSpace::new_in(place, FixmapFrames, directory, shared).map_err(|(error, frame)| {
             if self.frames.free(frame).is_err() {
                 panic!("memory: a directory frame just allocated was refused on free");
             }
@@ -72,13 +81,41 @@ impl Memory {
         })
     }
 
-    /// Ends `space`, giving every frame back. It must not be loaded: run
-    /// [`activate_kernel`] first if it was.
-    pub fn destroy_space(&mut self, space: UserSpace) -> SpaceFrames {
+    /// Ends `space` in place, giving every frame back (a shared one only
+    /// loses a user). It must not be loaded: run [`activate_kernel`] first
+    /// if it was.
+    ///
+    /// # Safety
+    ///
+    /// `space` is never used again; only the memory it sits in is freed.
+    pub unsafe fn destroy_space_in_place(&mut self, space: &mut UserSpace) -> SpaceFrames {
         debug_assert_ne!(active_directory(), space.directory(), "destroying the loaded space");
         // SAFETY: unregistering changes no entry of the kernel's tables.
         let shared = unsafe { self.mapper.tables_mut() };
-        space.destroy(&mut self.frames, shared)
+        // SAFETY: forwarded contract.
+        unsafe { space.destroy_in_place(&mut self.frames, &mut self.counts, shared) }
+    }
+
+    /// Makes `child` (a new, empty space) a copy-on-write fork of
+    /// `parent` (`mm::space::AddressSpace::fork_into`); `parent` may be
+    /// the loaded space. Out of frames, `child` is left empty for the
+    /// caller to destroy, and `parent` is as it was.
+    pub fn fork_space(
+        &mut self,
+        parent: &mut UserSpace,
+        child: &mut UserSpace,
+    ) -> Result<(), SpaceError> {
+        parent.fork_into(child, &mut self.frames, &mut self.counts, &mut self.tlb)
+    }
+
+    /// Resolves a write to the copy-on-write `page` of `space` (copy, or
+    /// make writable again for the last user).
+    pub fn copy_on_write(
+        &mut self,
+        space: &mut UserSpace,
+        page: Page,
+    ) -> Result<CopyOnWrite, SpaceError> {
+        space.copy_on_write(page, &mut self.frames, &mut self.counts, &mut self.tlb)
     }
 }
 

@@ -14,7 +14,9 @@
 //! at the next kernel stack and switches stacks (`arch::context`). A
 //! process that ends frees its user memory at once, on its own kernel
 //! stack; that stack is freed by whichever context runs next (`reap`),
-//! since nothing can free the stack it is running on.
+//! since nothing can free the stack it is running on. Then the process is
+//! gone, or, if its parent lives, a zombie until the parent collects its
+//! status (`wait.rs`).
 
 use super::state::{Exit, State};
 use super::table::{RunSummary, Table, lock};
@@ -103,8 +105,8 @@ pub(super) fn schedule() {
 /// Returns its saved stack pointer.
 fn enter(table: &mut Table, n: usize) -> u32 {
     table.current = Some(n);
-    let p = table.slots[n].as_ref().expect("picked slot exists");
-    spaces::activate(p.space.as_ref().expect("a runnable process has a space"));
+    let p = table.slots[n].as_mut().expect("picked slot exists");
+    spaces::activate(&p.memory_mut().space);
     tss::set_kernel_stack(p.stack.as_ref().expect("a runnable process has a stack").top());
     p.saved_esp
 }
@@ -115,36 +117,41 @@ pub(super) extern "C" fn first_run() {
     reap();
 }
 
-/// Frees what is left of every dead process but the running one (the
-/// kernel stack, the record), and keeps its exit record.
+/// Frees the kernel stack of every dead process but the running one.
+/// One whose parent lives becomes a zombie (its status kept for `wait`,
+/// the parent woken if it waits); any other is gone, its exit record kept.
 fn reap() {
     let mut table = lock();
     let current = table.current;
     for slot in 0..table.slots.len() {
-        let dead = table.slots[slot].as_ref().is_some_and(|p| matches!(p.state, State::Dead(_)));
-        if !dead || Some(slot) == current {
+        if Some(slot) == current {
             continue;
         }
-        let mut process = table.slots[slot].take().expect("checked");
-        if let Some(stack) = process.stack.take() {
+        let Some(p) = table.slots[slot].as_mut() else { continue };
+        let State::Dead(exit) = p.state else { continue };
+        if let Some(stack) = p.stack.take() {
             memory::lock().free_kernel_stack(stack);
         }
-        table.record(&process);
-        table.live -= 1;
-        drop(process);
+        match p.parent {
+            Some(parent) => {
+                p.state = State::Zombie(exit);
+                table.wake_waiting(parent);
+            }
+            None => table.remove(slot),
+        }
     }
 }
 
-/// Ends the running process with `exit`: its user memory is freed now, and
-/// it never runs again.
+/// Ends the running process with `exit`: its user memory is freed now, its
+/// children are orphaned (its zombies gone), and it never runs again.
 pub fn exit_current(exit: Exit) -> ! {
     {
         let mut table = lock();
         let p = table.current_mut().expect("exit with no process running");
         p.frames_at_exit = p.frames();
         spaces::activate_kernel();
-        if let Some(space) = p.space.take() {
-            memory::lock().destroy_space(space);
+        if let Some(memory) = p.memory.take() {
+            memory.end();
         }
         p.state = State::Dead(exit);
         let (pid, name) = (p.pid, p.name);
@@ -154,6 +161,7 @@ pub fn exit_current(exit: Exit) -> ! {
                 log::warn!("process {pid} ({name}) killed: {reason}");
             }
         }
+        table.orphan_children_of(pid);
     }
     schedule();
     unreachable!("a dead process was scheduled again");

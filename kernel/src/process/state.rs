@@ -1,10 +1,11 @@
 //! One process as the kernel knows it, and the ways it ends.
 
+use super::space::UserMemory;
 use crate::memory::kstack::KernelStack;
-use crate::memory::spaces::UserSpace;
+use alloc::boxed::Box;
 use core::fmt;
 use mm::space::fault::Violation;
-use mm::space::{Access, RegionKind, UserRegions};
+use mm::space::{Access, RegionKind};
 
 /// A process name: the program's module name, up to 15 bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -44,14 +45,28 @@ impl fmt::Display for Name {
 }
 
 /// Where a process is in its life.
+///
+/// ```text
+///  Runnable <──> Sleeping(until)      (sleep; the tick wakes it)
+///  Runnable <──> Waiting              (wait; a child's end wakes it)
+///  Runnable ──> Dead(exit)            (exit, or killed: user memory freed)
+///  Dead ──> gone                      (no parent: reaped, its record kept)
+///  Dead ──> Zombie(exit) ──> gone     (a parent: only the status stays, until
+///                                      the parent waits for it or ends)
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// Ready to run (or running).
     Runnable,
     /// Asleep until the tick count reaches this.
     Sleeping(u64),
+    /// In `wait`, until a child ends.
+    Waiting,
     /// Ended; its user memory is freed, its kernel stack waits to be.
     Dead(Exit),
+    /// Ended, kernel stack freed too: only its status is left, for its
+    /// parent to collect with `wait`.
+    Zombie(Exit),
 }
 
 /// How a process ended.
@@ -83,6 +98,9 @@ pub enum KillReason {
         addr: u32,
         /// The region's kind.
         kind: RegionKind,
+        /// Whether the frame was for a copy of a page shared by a fork
+        /// (else for a fresh page).
+        copy: bool,
         /// Where (its EIP).
         eip: u32,
     },
@@ -107,9 +125,15 @@ impl fmt::Display for KillReason {
                 "page fault: {} at {addr:#010x} in {violation}; eip {eip:#010x}",
                 access.name()
             ),
-            KillReason::OutOfMemory { addr, kind, eip } => write!(
+            KillReason::OutOfMemory { addr, kind, copy: false, eip } => write!(
                 f,
                 "out of memory: no free frame for the {} page at {addr:#010x}; eip {eip:#010x}",
+                kind.name()
+            ),
+            KillReason::OutOfMemory { addr, kind, copy: true, eip } => write!(
+                f,
+                "out of memory: no free frame to copy the shared {} page at {addr:#010x} \
+                 (copy-on-write); eip {eip:#010x}",
                 kind.name()
             ),
             KillReason::Exception { vector, mnemonic, name, eip } => {
@@ -132,51 +156,72 @@ impl fmt::Display for Exit {
     }
 }
 
-/// Pages mapped so far, per region kind (index: `kind_index`).
-pub(crate) fn kind_index(kind: RegionKind) -> usize {
-    match kind {
-        RegionKind::Image => 0,
-        RegionKind::Heap => 1,
-        RegionKind::Anonymous => 2,
-        RegionKind::Stack => 3,
-    }
-}
-
 /// A process.
+///
+/// Small on purpose: its memory (address space, regions: about 3 KiB) is a
+/// box of its own, freed when it ends, so what stays behind until a parent
+/// collects the status is this record alone (about 100 bytes).
 #[derive(Debug)]
 pub struct Process {
     /// Its id (never reused while the kernel runs).
     pub pid: u32,
     /// Its program's name.
     pub name: Name,
-    /// Runnable, sleeping, or dead.
+    /// The process that forked it, while that one lives (it collects the
+    /// status); `None` for a process the kernel started or an orphan,
+    /// which the kernel reaps.
+    pub parent: Option<u32>,
+    /// Runnable, sleeping, waiting, dead or a zombie.
     pub state: State,
-    /// Its address space (gone once it is dead).
-    pub space: Option<UserSpace>,
-    /// What it may use.
-    pub regions: UserRegions,
+    /// Its user memory (gone once it is dead).
+    pub memory: Option<Box<UserMemory>>,
     /// Its kernel stack (freed after it is dead and switched away from).
     pub stack: Option<KernelStack>,
     /// Its kernel stack pointer while another context runs.
     pub saved_esp: u32,
-    /// Where the heap begins (the page after the image).
-    pub heap_start: u32,
-    /// The break: one past the heap's last byte.
-    pub brk: u32,
-    /// Pages mapped per region kind.
-    pub resident: [u32; 4],
     /// Bytes it wrote to the console.
     pub written: u32,
-    /// Frames it held when it ended.
+    /// Frames it held when it ended (shared ones included).
     pub frames_at_exit: u32,
+    /// Copy-on-write faults that copied a page for it.
+    pub copied: u32,
+    /// Copy-on-write faults that found it a page's last user.
+    pub reclaimed: u32,
 }
 
 impl Process {
-    /// Frames it holds: its space (directory, tables, pages) and its kernel stack.
+    /// A runnable process with nothing yet: no memory, no kernel stack.
+    pub fn new(pid: u32, name: Name, parent: Option<u32>) -> Self {
+        Self {
+            pid,
+            name,
+            parent,
+            state: State::Runnable,
+            memory: None,
+            stack: None,
+            saved_esp: 0,
+            written: 0,
+            frames_at_exit: 0,
+            copied: 0,
+            reclaimed: 0,
+        }
+    }
+
+    /// Frames it holds: its space (directory, tables, pages, shared ones
+    /// included) and its kernel stack.
     pub fn frames(&self) -> u32 {
-        let space = self.space.as_ref().map_or(0, |s| s.frames().total());
+        let space = self.memory.as_ref().map_or(0, |m| m.space.frames().total());
         let stack =
             if self.stack.is_some() { mm::layout::KERNEL_STACK_SIZE / mm::PAGE_SIZE } else { 0 };
         space + stack
+    }
+
+    /// Its memory. Every process that runs has one.
+    ///
+    /// # Panics
+    ///
+    /// If it has ended.
+    pub fn memory_mut(&mut self) -> &mut UserMemory {
+        self.memory.as_mut().expect("a process that runs has its memory")
     }
 }

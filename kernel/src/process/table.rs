@@ -1,11 +1,13 @@
 //! The process table: a slot per process (the slot number is also its
 //! kernel stack's), which one runs, and what became of those that ended.
+//! A zombie (a child that ended, whose parent has not collected its
+//! status yet) keeps its slot, as in Unix.
 //!
 //! Lock order: the table, then the heap, then memory. Nothing holds the
 //! table's lock across a switch to another context.
 
 use super::MAX_PROCESSES;
-use super::state::{Exit, Name, Process};
+use super::state::{Exit, Name, Process, State};
 use crate::sync::{IrqMutex, IrqMutexGuard};
 use alloc::boxed::Box;
 
@@ -18,10 +20,17 @@ pub struct ExitRecord {
     pub name: Name,
     /// How it ended.
     pub exit: Exit,
-    /// Frames it held when it ended (all given back).
+    /// Frames it held when it ended (shared ones included: those stay
+    /// with the processes still using them).
     pub frames: u32,
     /// Bytes it wrote to the console.
     pub written: u32,
+    /// The process that forked it, if it was alive when this one ended.
+    pub parent: Option<u32>,
+    /// Copy-on-write faults that copied a page for it.
+    pub copied: u32,
+    /// Copy-on-write faults that found it a page's last user.
+    pub reclaimed: u32,
 }
 
 /// What a [`run`](super::run) saw end.
@@ -77,15 +86,62 @@ impl Table {
         self.slots.iter().position(Option::is_none)
     }
 
-    /// Keeps what is left of `process` once it is reaped.
-    pub fn record(&mut self, process: &Process) {
-        let super::State::Dead(exit) = process.state else { return };
+    /// Puts `process` in slot `slot` (from `free_slot`) and counts it.
+    pub fn insert(&mut self, slot: usize, process: Box<Process>) {
+        debug_assert!(self.slots[slot].is_none());
+        self.next_pid = self.next_pid.max(process.pid + 1);
+        self.slots[slot] = Some(process);
+        self.live += 1;
+    }
+
+    /// Takes the ended process in slot `slot` out of the table for good,
+    /// keeping its exit record.
+    pub fn remove(&mut self, slot: usize) {
+        let process = self.slots[slot].take().expect("removing an empty slot");
+        debug_assert!(process.stack.is_none() && process.memory.is_none());
+        self.record(&process);
+        self.live -= 1;
+    }
+
+    /// Wakes process `pid` if it is waiting for a child.
+    pub fn wake_waiting(&mut self, pid: u32) {
+        let parent = self.slots.iter_mut().flatten().find(|p| p.pid == pid);
+        if let Some(p) = parent
+            && p.state == State::Waiting
+        {
+            p.state = State::Runnable;
+        }
+    }
+
+    /// Process `pid` is ending: its children lose their parent. Those that
+    /// ended already (zombies) go now; the others become orphans, which the
+    /// kernel reaps when they end.
+    pub fn orphan_children_of(&mut self, pid: u32) {
+        for slot in 0..self.slots.len() {
+            let Some(p) = self.slots[slot].as_mut() else { continue };
+            if p.parent != Some(pid) {
+                continue;
+            }
+            if matches!(p.state, State::Zombie(_)) {
+                self.remove(slot);
+            } else {
+                p.parent = None;
+            }
+        }
+    }
+
+    /// Keeps what is left of `process` once it is gone.
+    fn record(&mut self, process: &Process) {
+        let (State::Dead(exit) | State::Zombie(exit)) = process.state else { return };
         let record = ExitRecord {
             pid: process.pid,
             name: process.name,
             exit,
             frames: process.frames_at_exit,
             written: process.written,
+            parent: process.parent,
+            copied: process.copied,
+            reclaimed: process.reclaimed,
         };
         self.records[process.pid as usize % RECORDS] = Some(record);
         match exit {
@@ -104,4 +160,9 @@ pub fn with_current<R>(f: impl FnOnce(&mut Process) -> R) -> Option<R> {
 /// How process `pid` ended, if it ended recently (the last 64 are kept).
 pub fn exit_record(pid: u32) -> Option<ExitRecord> {
     lock().records[pid as usize % RECORDS].filter(|r| r.pid == pid)
+}
+
+/// How many ended processes wait for their parent to collect their status.
+pub fn zombies() -> usize {
+    lock().slots.iter().flatten().filter(|p| matches!(p.state, State::Zombie(_))).count()
 }

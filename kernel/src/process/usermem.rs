@@ -10,7 +10,7 @@
 //! check and the copy.
 
 use super::fault::{FaultIn, fault_in_range};
-use super::state::kind_index;
+use super::space::UserMemory;
 use super::table::lock;
 use crate::memory;
 use abi::{MemInfo, errno};
@@ -25,15 +25,18 @@ pub type Errno = u32;
 fn check(addr: u32, len: u32, access: Access) -> Result<(), Errno> {
     let mut table = lock();
     let p = table.current_mut().ok_or(errno::EFAULT)?;
-    p.regions.check_access(addr, len, access).map_err(|_| errno::EFAULT)
+    p.memory_mut().regions.check_access(addr, len, access).map_err(|_| errno::EFAULT)
 }
 
-fn present(addr: u32, len: u32, access: Access) -> Result<(), Errno> {
+/// Checks `len` bytes at `addr` against the running process's regions and
+/// makes their pages present (and, for a write, its own: a page a fork
+/// shared is copied first). Only then may the kernel touch them.
+pub fn present(addr: u32, len: u32, access: Access) -> Result<(), Errno> {
     check(addr, len, access)?;
     match fault_in_range(addr, len, access) {
         FaultIn::Mapped => Ok(()),
         FaultIn::Denied(_) => Err(errno::EFAULT),
-        FaultIn::OutOfMemory(_) => Err(errno::ENOMEM),
+        FaultIn::OutOfMemory { .. } => Err(errno::ENOMEM),
     }
 }
 
@@ -69,7 +72,7 @@ const fn page_up(addr: u32) -> u32 {
 /// shrinking unmaps whole pages above the new break.
 pub fn brk(addr: u32) -> Result<u32, Errno> {
     let mut table = lock();
-    let p = table.current_mut().ok_or(errno::EINVAL)?;
+    let p = table.current_mut().ok_or(errno::EINVAL)?.memory_mut();
     if addr == 0 {
         return Ok(p.brk);
     }
@@ -95,16 +98,20 @@ pub fn brk(addr: u32) -> Result<u32, Errno> {
     } else if new_end < old_end {
         p.regions.resize(start, pages).map_err(|_| errno::EINVAL)?;
         let gone = Page::containing(VirtAddr::new(new_end));
-        let space = p.space.as_mut().expect("a running process has a space");
-        let mut memory = memory::lock();
-        let memory = &mut *memory;
-        let n = space
-            .unmap_range(gone, (old_end - new_end) / PAGE_SIZE, &mut memory.frames, &mut memory.tlb)
-            .map_err(|_| errno::EINVAL)?;
-        p.resident[kind_index(RegionKind::Heap)] -= n;
+        let n = unmap(p, gone, (old_end - new_end) / PAGE_SIZE)?;
+        p.remove_resident(RegionKind::Heap, n);
     }
     p.brk = addr;
     Ok(addr)
+}
+
+/// Unmaps `pages` pages from `start` of `p`'s space; how many were mapped.
+fn unmap(p: &mut UserMemory, start: Page, pages: u32) -> Result<u32, Errno> {
+    let mut memory = memory::lock();
+    let memory = &mut *memory;
+    p.space
+        .unmap_range(start, pages, &mut memory.frames, &mut memory.counts, &mut memory.tlb)
+        .map_err(|_| errno::EINVAL)
 }
 
 /// `sbrk(increment)`: moves the break by `increment`; returns the old one.
@@ -134,7 +141,7 @@ pub fn mmap(len: u32, prot: u32) -> Result<u32, Errno> {
         rights |= Rights::READ | Rights::EXEC;
     }
     let mut table = lock();
-    let p = table.current_mut().ok_or(errno::EINVAL)?;
+    let p = table.current_mut().ok_or(errno::EINVAL)?.memory_mut();
     let area = (USER_MMAP_START, USER_MMAP_END);
     let page =
         p.regions.allocate(area, pages, rights, RegionKind::Anonymous).map_err(|e| match e {
@@ -157,43 +164,49 @@ pub fn munmap(addr: u32, len: u32) -> Result<u32, Errno> {
     let pages = len.div_ceil(PAGE_SIZE);
     let start = Page::containing(VirtAddr::new(addr));
     let mut table = lock();
-    let p = table.current_mut().ok_or(errno::EINVAL)?;
+    let p = table.current_mut().ok_or(errno::EINVAL)?.memory_mut();
     p.regions.remove(start, pages, RegionKind::Anonymous).map_err(|e| match e {
         RegionError::Full => errno::ENOMEM,
         _ => errno::EINVAL,
     })?;
-    let space = p.space.as_mut().expect("a running process has a space");
-    let mut memory = memory::lock();
-    let memory = &mut *memory;
-    let n = space
-        .unmap_range(start, pages, &mut memory.frames, &mut memory.tlb)
-        .map_err(|_| errno::EINVAL)?;
-    p.resident[kind_index(RegionKind::Anonymous)] -= n;
+    let n = unmap(p, start, pages)?;
+    p.remove_resident(RegionKind::Anonymous, n);
     Ok(0)
 }
 
 /// The running process's memory use.
 pub fn meminfo() -> Result<MemInfo, Errno> {
-    let free_frames = memory::lock().frames.free_count();
     let mut table = lock();
     let p = table.current_mut().ok_or(errno::EINVAL)?;
-    let space = p.space.as_ref().map(|s| s.frames()).unwrap_or_default();
+    let (pid, copied, reclaimed) = (p.pid, p.copied, p.reclaimed);
+    let user = p.memory_mut();
+    let (free_frames, shared, count_table) = {
+        let mut memory = memory::lock();
+        let memory = &mut *memory;
+        let shared = user.space.shared_pages(&mut memory.counts);
+        (memory.frames.free_count(), shared, memory.counts.frames_held())
+    };
+    let space = user.space.frames();
     let kernel_stack = mm::layout::KERNEL_STACK_SIZE / PAGE_SIZE;
     let mapped_pages: u32 =
-        p.regions.iter().filter(|r| r.kind == RegionKind::Anonymous).map(|r| r.pages).sum();
+        user.regions.iter().filter(|r| r.kind == RegionKind::Anonymous).map(|r| r.pages).sum();
     Ok(MemInfo {
-        pid: p.pid,
+        pid,
         total: space.total() + kernel_stack,
         directory: space.directory,
         page_tables: space.tables,
-        image: p.resident[kind_index(RegionKind::Image)],
-        heap: p.resident[kind_index(RegionKind::Heap)],
-        anonymous: p.resident[kind_index(RegionKind::Anonymous)],
-        stack: p.resident[kind_index(RegionKind::Stack)],
+        image: user.resident(RegionKind::Image),
+        heap: user.resident(RegionKind::Heap),
+        anonymous: user.resident(RegionKind::Anonymous),
+        stack: user.resident(RegionKind::Stack),
         kernel_stack,
-        heap_bytes: p.brk - p.heap_start,
+        heap_bytes: user.brk - user.heap_start,
         mapped_bytes: mapped_pages.saturating_mul(PAGE_SIZE),
-        regions: p.regions.len() as u32,
+        regions: user.regions.len() as u32,
         free_frames,
+        shared,
+        copied,
+        reclaimed,
+        count_table,
     })
 }

@@ -18,9 +18,11 @@ pub fn write(fd: u32, buf: u32, len: u32) -> Result<u32, Errno> {
         return Err(errno::EBADF);
     }
     // Check the whole range first: a bad pointer writes nothing.
-    process::with_current(|p| p.regions.check_access(buf, len, mm::space::Access::Read))
-        .ok_or(errno::EFAULT)?
-        .map_err(|_| errno::EFAULT)?;
+    process::with_current(|p| {
+        p.memory_mut().regions.check_access(buf, len, mm::space::Access::Read)
+    })
+    .ok_or(errno::EFAULT)?
+    .map_err(|_| errno::EFAULT)?;
     let mut chunk = [0u8; 256];
     let mut done = 0u32;
     while done < len {

@@ -10,6 +10,7 @@
 //! it.
 
 mod calls;
+mod processes;
 
 use crate::arch::idt::TrapFrame;
 use abi::{errno, nr};
@@ -28,6 +29,9 @@ pub fn handle(frame: &mut TrapFrame) {
         nr::MUNMAP => crate::process::usermem::munmap(a, b),
         nr::MEMINFO => calls::meminfo(a),
         nr::SLEEP => calls::sleep(a),
+        nr::FORK => processes::fork(frame),
+        nr::EXEC => processes::exec(frame, a, b, frame.edx),
+        nr::WAIT => processes::wait(a, b),
         _ => Err(errno::ENOSYS),
     };
     frame.eax = match result {

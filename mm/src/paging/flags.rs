@@ -37,8 +37,12 @@ bitflags! {
         /// the kernel image, like the kernel's and the fixmap's tables) and the
         /// mapper never frees it when it becomes empty. Meaningless in a PTE.
         const PINNED = 1 << 9;
-        /// Bit 10, free for the OS; unused so far.
-        const AVAILABLE_10 = 1 << 10;
+        /// Bit 10, free for the OS. In a PTE: the page is shared copy-on-write
+        /// (`mm::space`, after a fork). It is mapped read-only although its
+        /// region is writable; the first write faults, and the fault handler
+        /// copies the frame, or makes the page writable again if this space
+        /// is the frame's last user. Meaningless in a PDE.
+        const COPY_ON_WRITE = 1 << 10;
         /// Bit 11, free for the OS; unused so far.
         const AVAILABLE_11 = 1 << 11;
     }
@@ -55,6 +59,7 @@ const _: () = assert!(PageTableFlags::all().bits() == FLAGS_MASK);
 const _: () = assert!(ADDRESS_MASK == !(crate::addr::PAGE_SIZE - 1));
 const _: () = assert!(PageTableFlags::PS_OR_PAT.bits() == 0x80);
 const _: () = assert!(PageTableFlags::PINNED.bits() == 0x200);
+const _: () = assert!(PageTableFlags::COPY_ON_WRITE.bits() == 0x400);
 
 #[cfg(test)]
 mod tests {
@@ -73,7 +78,7 @@ mod tests {
             (PageTableFlags::PS_OR_PAT, 7),
             (PageTableFlags::GLOBAL, 8),
             (PageTableFlags::PINNED, 9),
-            (PageTableFlags::AVAILABLE_10, 10),
+            (PageTableFlags::COPY_ON_WRITE, 10),
             (PageTableFlags::AVAILABLE_11, 11),
         ];
         let mut seen = 0;

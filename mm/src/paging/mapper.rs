@@ -26,6 +26,8 @@ use crate::addr::{PhysAddr, VirtAddr};
 use crate::frame::{Frame, FrameAllocator, Page};
 use crate::layout::RECURSIVE_PDE;
 use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 
 /// Edits the page tables reached through `A` and keeps their frames.
 pub struct Mapper<A: TableAccess> {
@@ -82,6 +84,25 @@ impl<A: TableAccess> Mapper<A> {
     /// table that is not its own).
     pub unsafe fn without_scan(tables: A) -> Self {
         Self { tables, present: [0; ENTRIES] }
+    }
+
+    /// [`without_scan`](Self::without_scan), built in `place`: for a
+    /// mapper inside a larger value on the heap, so that its 2 KiB of
+    /// counters never pass through a small kernel stack.
+    ///
+    /// # Safety
+    ///
+    /// As for [`without_scan`](Self::without_scan).
+    pub unsafe fn init_without_scan(place: &mut MaybeUninit<Self>, tables: A) -> &mut Self {
+        let ptr = place.as_mut_ptr();
+        // SAFETY: `ptr` points at room for a `Self`; both fields are
+        // written (the counters zeroed: a valid `[u16; ENTRIES]`) before
+        // the place is taken as initialised.
+        unsafe {
+            addr_of_mut!((*ptr).tables).write(tables);
+            addr_of_mut!((*ptr).present).write_bytes(0, 1);
+            place.assume_init_mut()
+        }
     }
 
     /// Maps `page` to `frame` with `flags` (PRESENT is added), creating the
@@ -219,6 +240,49 @@ impl<A: TableAccess> Mapper<A> {
         let table = unsafe { self.tables.table(dir) };
         table[slot] = entry.with_flags(flags | PageTableFlags::PRESENT);
         Ok(Flush::new(page, true))
+    }
+
+    /// Points the mapped `page` at `frame` instead, with `flags` (PRESENT is
+    /// added), and returns the frame it pointed at, with a required flush
+    /// token. The table stays: unlike an unmap followed by a map, this can
+    /// neither free the page's table nor need a new one, so it never fails
+    /// for want of frames. Copy-on-write uses it to give a writer its own
+    /// copy of a shared page. On failure nothing changed and the error
+    /// holds `frame`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`map`](Self::map) for `frame` (exclusively the caller's),
+    /// and as for [`unmap`](Self::unmap) for the old frame: nothing relies
+    /// on the page still showing it. Flush the token before the old frame
+    /// is freed or written.
+    pub unsafe fn replace(
+        &mut self,
+        page: Page,
+        frame: Frame,
+        flags: PageTableFlags,
+    ) -> Result<(Frame, Flush), (UnmapError, Frame)> {
+        let (dir, slot) = (page.directory_index(), page.table_index());
+        if dir == RECURSIVE_PDE {
+            return Err((UnmapError::RecursiveWindow(page), frame));
+        }
+        let pde = self.tables.directory()[dir];
+        if !pde.is_present() {
+            return Err((UnmapError::NotMapped(page), frame));
+        }
+        // SAFETY: entry `dir` is present and points at a page table.
+        let table = unsafe { self.tables.table(dir) };
+        let old = table[slot];
+        if !old.is_present() {
+            return Err((UnmapError::NotMapped(page), frame));
+        }
+        let user = flags & PageTableFlags::USER;
+        table[slot] = PageTableEntry::new(&frame, flags | PageTableFlags::PRESENT);
+        if !pde.flags().contains(user) {
+            self.tables.directory()[dir] = pde.with_flags(pde.flags() | user);
+            self.tables.directory_entry_changed(dir);
+        }
+        Ok((old.frame(), Flush::new(page, true)))
     }
 
     /// The physical address `addr` translates to, or `None` if it is not

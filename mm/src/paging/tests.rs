@@ -311,3 +311,47 @@ fn a_directory_with_a_large_page_is_refused() {
     let err = unsafe { Mapper::new(t) }.unwrap_err();
     assert_eq!(err, InitError::LargePage { index: 5 });
 }
+
+#[test]
+fn replace_swaps_the_frame_and_keeps_the_table() {
+    let (mut m, mut frames) = setup(8);
+    let mut tlb = RecordingTlb::new();
+    let p = page(0x0040_3000);
+    let old = frames.allocate().unwrap();
+    let old_addr = old.start();
+    map(&mut m, p, old, PageTableFlags::USER, &mut frames).unwrap().flush(&mut tlb);
+    let free = frames.free_count();
+    let new = frames.allocate().unwrap();
+    let new_addr = new.start();
+    // SAFETY: emulated memory; nothing relies on the page's old frame.
+    let (back, flush) = unsafe { m.replace(p, new, PageTableFlags::USER | RW) }.unwrap();
+    assert!(flush.is_required(), "the old translation may be cached");
+    flush.flush(&mut tlb);
+    assert_eq!(back.start(), old_addr, "the old frame comes back");
+    let e = m.lookup(p).unwrap();
+    assert_eq!(e.addr(), new_addr);
+    assert_eq!(e.flags(), PageTableFlags::PRESENT | PageTableFlags::USER | RW);
+    assert_eq!(m.present_entries(1), 1, "still one entry in the table");
+    assert_eq!(frames.free_count(), free - 1, "no table taken or freed");
+    frames.free(back).unwrap();
+}
+
+#[test]
+fn replace_refuses_a_page_not_mapped_and_gives_the_frame_back() {
+    let (mut m, mut frames) = setup(8);
+    let f = frames.allocate().unwrap();
+    let at = f.start();
+    // SAFETY: emulated memory.
+    let (err, back) = unsafe { m.replace(page(0x0040_0000), f, RW) }.unwrap_err();
+    assert_eq!(err, UnmapError::NotMapped(page(0x0040_0000)));
+    assert_eq!(back.start(), at);
+    let g = frames.allocate().unwrap();
+    map(&mut m, page(0x0040_0000), g, RW, &mut frames).unwrap().flush(&mut RecordingTlb::new());
+    // SAFETY: emulated memory.
+    let (err, _) = unsafe { m.replace(page(0x0040_1000), back, RW) }.unwrap_err();
+    assert_eq!(err, UnmapError::NotMapped(page(0x0040_1000)));
+    // SAFETY: emulated memory.
+    let (err, _) =
+        unsafe { m.replace(page(0xFFC0_0000), Frame::from_number(300), RW) }.unwrap_err();
+    assert_eq!(err, UnmapError::RecursiveWindow(page(0xFFC0_0000)));
+}

@@ -15,16 +15,16 @@
 //! | give pages back | [`AddressSpace::unmap_range`] | `uvmdealloc`|
 //! | end it          | [`AddressSpace::destroy`]     | `freevm`    |
 //!
-//! The space owns every frame behind its user half (pages and page
-//! tables) and its directory, and counts them ([`SpaceFrames`]). Its
-//! mapper only ever touches the user half; the kernel half's entries are
-//! copied in at creation and kept up to date by [`SharedKernelHalf`].
-//!
-//! Room for copy-on-write: a frame shared by two spaces would need a
-//! reference count, consulted where [`AddressSpace::unmap_range`] and
-//! [`AddressSpace::destroy`] free frames, and a PTE bit marking the page
-//! (bit 10, `AVAILABLE_10`, is unused so far).
+//! The space owns every frame behind its user half (page tables, and
+//! pages, or one reference to each page a fork left shared) and its
+//! directory, and counts them ([`SpaceFrames`]). Its mapper only ever
+//! touches the user half; the kernel half's entries are copied in at
+//! creation and kept up to date by [`SharedKernelHalf`]. A page leaves
+//! through [`FrameCounts::release`], so a shared frame goes back to the
+//! allocator only with its last user; forking and copy-on-write are in
+//! `fork.rs`.
 
+use super::counts::FrameCounts;
 use super::shared::SharedKernelHalf;
 use super::tables::SpaceTables;
 use super::window::{FrameWindow, WindowSlot};
@@ -35,6 +35,8 @@ use crate::paging::{
     MapError, Mapper, PageTableEntry, PageTableFlags, TABLE_SPAN, TableAccess, Tlb,
 };
 use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 
 /// How many frames a space holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,6 +69,10 @@ pub enum SpaceError {
     NotMapped(Page),
     /// The registry of directories sharing the kernel half is full.
     TooManySpaces,
+    /// A write fault on a page that is not marked copy-on-write.
+    NotCopyOnWrite(Page),
+    /// A write into a page mapped read-only (maybe shared by a fork).
+    ReadOnly(Page),
 }
 
 impl fmt::Display for SpaceError {
@@ -77,6 +83,8 @@ impl fmt::Display for SpaceError {
             SpaceError::AlreadyMapped(p) => write!(f, "{p:?} is mapped already"),
             SpaceError::NotMapped(p) => write!(f, "{p:?} is not mapped"),
             SpaceError::TooManySpaces => f.write_str("too many address spaces at once"),
+            SpaceError::NotCopyOnWrite(p) => write!(f, "{p:?} is not a copy-on-write page"),
+            SpaceError::ReadOnly(p) => write!(f, "{p:?} is mapped read-only"),
         }
     }
 }
@@ -92,8 +100,8 @@ pub const fn user_flags(writable: bool) -> PageTableFlags {
 
 /// A page directory of its own, with the kernel half shared.
 pub struct AddressSpace<W: FrameWindow> {
-    mapper: Mapper<SpaceTables<W>>,
-    frames: SpaceFrames,
+    pub(super) mapper: Mapper<SpaceTables<W>>,
+    pub(super) frames: SpaceFrames,
 }
 
 impl<W: FrameWindow> AddressSpace<W> {
@@ -105,10 +113,25 @@ impl<W: FrameWindow> AddressSpace<W> {
     ///
     /// On failure (the registry is full) the frame comes back.
     pub fn new<A: TableAccess, KW: FrameWindow, const N: usize>(
-        mut window: W,
+        window: W,
         directory: Frame,
         kernel: &mut SharedKernelHalf<A, KW, N>,
     ) -> Result<Self, (SpaceError, Frame)> {
+        let mut place = MaybeUninit::uninit();
+        Self::new_in(&mut place, window, directory, kernel)?;
+        // SAFETY: `new_in` succeeded, so it initialised `place`.
+        Ok(unsafe { place.assume_init() })
+    }
+
+    /// [`new`](Self::new), built in `place` (say, inside a box on the
+    /// heap): a space is over 2 KiB, more than a small kernel stack should
+    /// hold as a temporary. On failure `place` is left uninitialised.
+    pub fn new_in<'a, A: TableAccess, KW: FrameWindow, const N: usize>(
+        place: &'a mut MaybeUninit<Self>,
+        mut window: W,
+        directory: Frame,
+        kernel: &mut SharedKernelHalf<A, KW, N>,
+    ) -> Result<&'a mut Self, (SpaceError, Frame)> {
         let dir = directory.start();
         if kernel.register(dir).is_err() {
             return Err((SpaceError::TooManySpaces, directory));
@@ -131,12 +154,20 @@ impl<W: FrameWindow> AddressSpace<W> {
         // SAFETY: the directory is ours alone; its present entries below
         // 1023 are the kernel half's, pointing at the kernel's tables.
         let tables = unsafe { SpaceTables::new(dir, window) };
-        // SAFETY: only the kernel half is present, and this mapper is never
-        // asked to change it: every operation here refuses the kernel half
-        // before calling the mapper (`check_user`). The user half is empty,
-        // so counting nothing is exact there.
-        let mapper = unsafe { Mapper::without_scan(tables) };
-        Ok(Self { mapper, frames: SpaceFrames { directory: 1, tables: 0, pages: 0 } })
+        let this = place.as_mut_ptr();
+        // SAFETY: `this` points at room for a `Self`. The mapper: only the
+        // kernel half is present, and this mapper is never asked to change
+        // it (every operation here refuses the kernel half before calling
+        // the mapper: `check_user`); the user half is empty, so counting
+        // nothing is exact there. Both fields are written before the place
+        // is taken as initialised.
+        unsafe {
+            let mapper = &mut *addr_of_mut!((*this).mapper).cast::<MaybeUninit<_>>();
+            Mapper::init_without_scan(mapper, tables);
+            let frames = SpaceFrames { directory: 1, tables: 0, pages: 0 };
+            addr_of_mut!((*this).frames).write(frames);
+            Ok(place.assume_init_mut())
+        }
     }
 
     /// The directory's physical address: what CR3 holds while the space
@@ -150,7 +181,7 @@ impl<W: FrameWindow> AddressSpace<W> {
         self.frames
     }
 
-    fn check_user(page: Page) -> Result<(), SpaceError> {
+    pub(super) fn check_user(page: Page) -> Result<(), SpaceError> {
         if page.directory_index() >= KERNEL_PDE {
             return Err(SpaceError::KernelHalf(page));
         }
@@ -211,9 +242,28 @@ impl<W: FrameWindow> AddressSpace<W> {
         if let Err(e) = Self::check_user(page) {
             return Err((e, frame));
         }
+        let flags = (flags & PageTableFlags::WRITABLE) | PageTableFlags::USER;
+        // SAFETY: forwarded contract; the page is in the user half.
+        unsafe { self.map_entry(page, frame, flags, frames) }
+    }
+
+    /// Maps user `page` to `frame` with exactly `flags` (plus PRESENT),
+    /// counting the page and a new table.
+    ///
+    /// # Safety
+    ///
+    /// As for [`map`](Self::map), except that `frame` may be one more
+    /// reference to a shared frame ([`FrameCounts::share`]) if `flags`
+    /// lacks WRITABLE.
+    pub(super) unsafe fn map_entry(
+        &mut self,
+        page: Page,
+        frame: Frame,
+        flags: PageTableFlags,
+        frames: &mut impl FrameAllocator,
+    ) -> Result<(), (SpaceError, Frame)> {
         let dir = page.directory_index();
         let had_table = self.mapper.present_entries(dir) > 0;
-        let flags = (flags & PageTableFlags::WRITABLE) | PageTableFlags::USER;
         // SAFETY: forwarded contract; the page is in the user half.
         match unsafe { self.mapper.map(page, frame, flags, frames) } {
             // Not required: the entry was not present, so nothing is cached.
@@ -251,15 +301,17 @@ impl<W: FrameWindow> AddressSpace<W> {
         Ok(())
     }
 
-    /// Unmaps every mapped page in `start..start + pages` and gives the
-    /// frames (and page tables that become empty) back to `frames`. Pages
-    /// not mapped are skipped, a 4 MiB without a table at once. Returns
-    /// how many pages were unmapped.
+    /// Unmaps every mapped page in `start..start + pages`, releasing each
+    /// page's frame through `counts` (back to `frames` unless another space
+    /// still maps it) and giving page tables that become empty back to
+    /// `frames`. Pages not mapped are skipped, a 4 MiB without a table at
+    /// once. Returns how many pages were unmapped.
     pub fn unmap_range(
         &mut self,
         start: Page,
         pages: u32,
         frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
         tlb: &mut impl Tlb,
     ) -> Result<u32, SpaceError> {
         Self::check_user(start)?;
@@ -277,7 +329,7 @@ impl<W: FrameWindow> AddressSpace<W> {
                 continue;
             }
             if self.mapper.lookup(page).is_some() {
-                self.unmap_one(page, frames, tlb);
+                self.unmap_one(page, frames, counts, tlb);
                 unmapped += 1;
             }
             number += 1;
@@ -285,7 +337,13 @@ impl<W: FrameWindow> AddressSpace<W> {
         Ok(unmapped)
     }
 
-    fn unmap_one(&mut self, page: Page, frames: &mut impl FrameAllocator, tlb: &mut impl Tlb) {
+    fn unmap_one(
+        &mut self,
+        page: Page,
+        frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
+        tlb: &mut impl Tlb,
+    ) {
         let dir = page.directory_index();
         // SAFETY: the kernel holds no reference into user pages across
         // calls; the process loses the page, which is what it asked for
@@ -293,7 +351,7 @@ impl<W: FrameWindow> AddressSpace<W> {
         match unsafe { self.mapper.unmap(page, frames) } {
             Ok((frame, flush)) => {
                 flush.flush(tlb);
-                give_back(frames, frame);
+                counts.release(frame, frames);
                 self.frames.pages -= 1;
                 if self.mapper.present_entries(dir) == 0 {
                     self.frames.tables -= 1;
@@ -337,36 +395,90 @@ impl<W: FrameWindow> AddressSpace<W> {
         Ok(())
     }
 
+    /// Copies `bytes` into this space at `addr`, through the data window,
+    /// as a store of the process would. Fails, having written the pages
+    /// before it, at the first page not mapped, or mapped read-only: a
+    /// page a fork shared must be made the space's own first
+    /// ([`copy_on_write`](Self::copy_on_write)), or the write would reach
+    /// every space sharing it.
+    pub fn write(&mut self, addr: VirtAddr, bytes: &[u8]) -> Result<(), SpaceError> {
+        let mut done = 0;
+        while done < bytes.len() {
+            let at = VirtAddr::new(addr.as_u32().wrapping_add(done as u32));
+            let page = Page::containing(at);
+            let entry = self.lookup(page).ok_or(SpaceError::NotMapped(page))?;
+            if !entry.flags().contains(PageTableFlags::WRITABLE) {
+                return Err(SpaceError::ReadOnly(page));
+            }
+            let offset = at.page_offset() as usize;
+            let n = (PAGE_SIZE as usize - offset).min(bytes.len() - done);
+            let frame = Frame::containing(entry.addr());
+            self.show_data(&frame)[offset..offset + n].copy_from_slice(&bytes[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
     /// Ends the space: unregisters its directory from `kernel`, unmaps
-    /// every user page and gives every frame back to `frames` (pages,
-    /// tables, the directory). Returns what was freed.
+    /// every user page and gives every frame back to `frames` (tables, the
+    /// directory, and each page whose last user this space was; a page
+    /// still shared only loses a user in `counts`). Returns what the space
+    /// held.
     ///
     /// The space must not be loaded in CR3 (load another first): its
     /// directory is freed.
     pub fn destroy<A: TableAccess, KW: FrameWindow, const N: usize>(
         mut self,
         frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
+        kernel: &mut SharedKernelHalf<A, KW, N>,
+    ) -> SpaceFrames {
+        // SAFETY: `self` is consumed: nothing uses the space afterwards.
+        unsafe { self.destroy_in_place(frames, counts, kernel) }
+    }
+
+    /// [`destroy`](Self::destroy), for a space built in place
+    /// ([`new_in`](Self::new_in)), without moving it.
+    ///
+    /// # Safety
+    ///
+    /// The space is never used again (only its memory freed or reused):
+    /// its frames, directory included, are gone.
+    pub unsafe fn destroy_in_place<A: TableAccess, KW: FrameWindow, const N: usize>(
+        &mut self,
+        frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
         kernel: &mut SharedKernelHalf<A, KW, N>,
     ) -> SpaceFrames {
         let freed = self.frames;
         let directory = self.directory();
         kernel.unregister(directory);
-        let mut tlb = NotLoaded;
-        for dir in 0..KERNEL_PDE {
-            if self.mapper.present_entries(dir) == 0 {
-                continue;
-            }
-            let first = Page::containing(VirtAddr::new(dir as u32 * TABLE_SPAN));
-            let done = self.unmap_range(first, 1024, frames, &mut tlb);
-            debug_assert!(done.is_ok(), "a user table is in the user half");
-        }
+        self.unmap_all(frames, counts);
         debug_assert_eq!(self.frames, SpaceFrames { directory: 1, tables: 0, pages: 0 });
         // The directory's token was given up in `new`; this is its one owner.
         give_back(frames, Frame::containing(directory));
         freed
     }
 
-    fn show_data(&mut self, frame: &Frame) -> &mut [u8; PAGE_SIZE as usize] {
+    /// Unmaps every user page and frees every user table of a space that
+    /// is not loaded (so there is nothing to flush).
+    pub(super) fn unmap_all(
+        &mut self,
+        frames: &mut impl FrameAllocator,
+        counts: &mut FrameCounts<impl FrameWindow>,
+    ) {
+        let mut tlb = NotLoaded;
+        for dir in 0..KERNEL_PDE {
+            if self.mapper.present_entries(dir) == 0 {
+                continue;
+            }
+            let first = Page::containing(VirtAddr::new(dir as u32 * TABLE_SPAN));
+            let done = self.unmap_range(first, 1024, frames, counts, &mut tlb);
+            debug_assert!(done.is_ok(), "a user table is in the user half");
+        }
+    }
+
+    pub(super) fn show_data(&mut self, frame: &Frame) -> &mut [u8; PAGE_SIZE as usize] {
         // SAFETY: see `tables_mut`'s contract: the data slot is not one the
         // mapper's tables use, so no entry changes. The frame is one this
         // space owns (mapped here, or about to be).

@@ -15,13 +15,13 @@ use core::cell::RefCell;
 pub struct EmulatedFrames {
     memory: Rc<RefCell<PhysMemory>>,
     /// How many times each slot was pointed somewhere.
-    shows: Rc<RefCell<[u64; 4]>>,
+    shows: Rc<RefCell<[u64; WindowSlot::ALL.len()]>>,
 }
 
 impl EmulatedFrames {
     /// A window onto `memory`.
     pub fn new(memory: Rc<RefCell<PhysMemory>>) -> Self {
-        Self { memory, shows: Rc::new(RefCell::new([0; 4])) }
+        Self { memory, shows: Rc::new(RefCell::new([0; WindowSlot::ALL.len()])) }
     }
 
     /// The shared memory, to look at in a test.

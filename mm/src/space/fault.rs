@@ -1,5 +1,5 @@
 //! The page-fault decision for a process: map a zeroed page, grow the
-//! stack, or kill the process, and why.
+//! stack, copy a page a fork shared, or kill the process, and why.
 //!
 //! Plain logic over the process's regions, so the host tests every case;
 //! the kernel's fault handler only gathers the inputs (CR2, the error
@@ -10,14 +10,17 @@
 //!                    null page (first 4 MiB)? ──────────── yes ─> kill: null pointer
 //!                    in no region? ── in the stack gap ──────────> kill: stack overflow
 //!                          └──────── elsewhere ──────────────────> kill: unmapped address
-//!                    page present (a protection fault)? ── yes ─> kill: access denied
 //!                    region forbids the access? ────────── yes ─> kill: access denied
+//!                    page present (a protection fault)?
+//!                          ├── a write the region allows ────────> copy on write
+//!                          └── anything else ────────────────────> kill: access denied
 //!                    stack region ───────────────────────────────> grow the stack
 //!                    otherwise ──────────────────────────────────> map a zeroed page
 //! ```
 //!
-//! A later copy-on-write would add one case: a present page whose region
-//! allows the write but whose entry is read-only.
+//! A present page whose region allows the write but whose entry does not
+//! can only be one a fork shared: its entry is marked copy-on-write, and
+//! `AddressSpace::copy_on_write` checks that mark before it acts.
 
 #![forbid(unsafe_code)]
 
@@ -55,6 +58,14 @@ pub enum Decision {
     GrowStack {
         /// The page to map.
         page: Page,
+    },
+    /// A write to a present, read-only page of a writable region: a page
+    /// shared by a fork, copied (or made writable again) for this process.
+    CopyOnWrite {
+        /// The page written to.
+        page: Page,
+        /// The region's kind.
+        kind: RegionKind,
     },
     /// The process had no right to this access: it is killed.
     Kill(Violation),
@@ -112,10 +123,17 @@ pub fn decide<const N: usize>(regions: &UserRegions<N>, fault: Fault) -> Decisio
         return Decision::Kill(if in_gap { Violation::StackOverflow } else { Violation::Unmapped });
     };
     let denied = Violation::Denied { kind: region.kind, rights: region.rights };
-    if fault.present || !region.rights.contains(fault.access.needs()) {
+    if !region.rights.contains(fault.access.needs()) {
         return Decision::Kill(denied);
     }
     let page = Page::containing(fault.addr);
+    if fault.present {
+        return match fault.access {
+            Access::Write => Decision::CopyOnWrite { page, kind: region.kind },
+            // A read of a present page the region allows cannot fault.
+            _ => Decision::Kill(denied),
+        };
+    }
     match region.kind {
         RegionKind::Stack => Decision::GrowStack { page },
         kind => Decision::MapZeroed { page, rights: region.rights, kind },

@@ -75,7 +75,7 @@ proptest! {
                 }
                 Op::Unmap { space, page, pages } => {
                     let p = Page::containing(VirtAddr::new(page));
-                    let n = spaces[space].unmap_range(p, pages, &mut m.frames, &mut tlb).unwrap();
+                    let n = spaces[space].unmap_range(p, pages, &mut m.frames, &mut m.counts, &mut tlb).unwrap();
                     let end = page + pages * PAGE_SIZE;
                     let gone: Vec<u32> = model[space].range(page..end).map(|(&a, _)| a).collect();
                     prop_assert_eq!(n as usize, gone.len());

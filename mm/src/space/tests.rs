@@ -19,6 +19,7 @@ pub(crate) type Kernel = Mapper<SharedKernelHalf<SpaceTables<EmulatedFrames>, Em
 pub(crate) struct Machine {
     pub window: EmulatedFrames,
     pub frames: TestFrames,
+    pub counts: FrameCounts<EmulatedFrames>,
     pub kernel: Kernel,
 }
 
@@ -39,7 +40,8 @@ pub(crate) fn machine(frames: u32) -> Machine {
     shared.register(dir.start()).unwrap();
     // SAFETY: as above; the directory is empty but for the recursive entry.
     let kernel = unsafe { Mapper::new(shared) }.unwrap();
-    Machine { window, frames: TestFrames::new(frames), kernel }
+    let counts = FrameCounts::new(window.clone());
+    Machine { window, frames: TestFrames::new(frames), counts, kernel }
 }
 
 impl Machine {
@@ -53,7 +55,7 @@ impl Machine {
     pub fn destroy(&mut self, space: AddressSpace<EmulatedFrames>) -> SpaceFrames {
         // SAFETY: unregistering changes no entry of the kernel's tables.
         let shared = unsafe { self.kernel.tables_mut() };
-        space.destroy(&mut self.frames, shared)
+        space.destroy(&mut self.frames, &mut self.counts, shared)
     }
 
     /// Maps a kernel page (as the heap does) through the kernel mapper.
@@ -141,7 +143,7 @@ fn the_kernel_half_is_refused() {
     );
     assert_eq!(space.translate(VirtAddr::new(0xD000_0000)), None);
     let mut tlb = RecordingTlb::new();
-    assert!(space.unmap_range(kernel_page, 1, &mut m.frames, &mut tlb).is_err());
+    assert!(space.unmap_range(kernel_page, 1, &mut m.frames, &mut m.counts, &mut tlb).is_err());
     assert!(space.protect(kernel_page, RW, &mut tlb).is_err());
     assert_eq!(m.frames.free_count(), free, "nothing taken on a refusal");
     m.destroy(space);
@@ -232,7 +234,9 @@ fn unmap_range_skips_holes_and_frees_empty_tables() {
         space.map_zeroed(page(addr), RW, &mut m.frames).unwrap();
     }
     let mut tlb = RecordingTlb::new();
-    let n = space.unmap_range(page(0x0040_0000), 0x1000, &mut m.frames, &mut tlb).unwrap();
+    let n = space
+        .unmap_range(page(0x0040_0000), 0x1000, &mut m.frames, &mut m.counts, &mut tlb)
+        .unwrap();
     assert_eq!(n, 3);
     assert_eq!(space.frames(), SpaceFrames { directory: 1, tables: 0, pages: 0 });
     assert_eq!(m.frames.free_count(), before - 1);
@@ -403,6 +407,18 @@ fn the_fault_decision_maps_grows_or_kills_with_a_reason() {
     assert_eq!(fault(0x2000_0000, Read, false), Decision::Kill(Violation::Unmapped));
     let text = Violation::Denied { kind: RegionKind::Image, rights: Rights::READ | Rights::EXEC };
     assert_eq!(fault(0x0040_0010, Write, true), Decision::Kill(text));
+    assert_eq!(fault(0x0040_0010, Write, false), Decision::Kill(text));
+    // A write to a present page of a writable region: shared by a fork.
+    assert_eq!(
+        fault(0x0040_1234, Write, true),
+        Decision::CopyOnWrite { page: page(0x0040_1000), kind: RegionKind::Heap }
+    );
+    assert_eq!(
+        fault(0xBFFF_FFFC, Write, true),
+        Decision::CopyOnWrite { page: page(0xBFFF_F000), kind: RegionKind::Stack }
+    );
+    let heap = Violation::Denied { kind: RegionKind::Heap, rights: RWR };
+    assert_eq!(fault(0x0040_1234, Read, true), Decision::Kill(heap));
     // A read-only mapping never touched: the write is refused before mapping.
     let ro = Violation::Denied { kind: RegionKind::Anonymous, rights: Rights::READ };
     assert_eq!(fault(0x4000_0000, Write, false), Decision::Kill(ro));

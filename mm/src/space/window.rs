@@ -12,7 +12,9 @@
 use crate::addr::PhysAddr;
 
 /// The windows an address space uses, one per kind of frame it touches at
-/// once: its directory, one of its page tables, and a data page.
+/// once: its directory, one of its page tables, a data page and the page a
+/// copy is made from; and the two the reference counts of shared frames
+/// are kept in ([`FrameCounts`](super::FrameCounts)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WindowSlot {
     /// The page directory being edited.
@@ -24,12 +26,26 @@ pub enum WindowSlot {
     /// Another directory whose kernel half is being brought up to date
     /// ([`SharedKernelHalf`](super::SharedKernelHalf)).
     KernelSync,
+    /// The shared page a copy-on-write copy is made from (the copy itself
+    /// is filled through [`Data`](Self::Data)).
+    CopySource,
+    /// The directory of the reference-count table.
+    CountDirectory,
+    /// One chunk of the reference-count table.
+    CountChunk,
 }
 
 impl WindowSlot {
     /// Every slot, for implementations that keep per-slot state.
-    pub const ALL: [WindowSlot; 4] =
-        [WindowSlot::Directory, WindowSlot::Table, WindowSlot::Data, WindowSlot::KernelSync];
+    pub const ALL: [WindowSlot; 7] = [
+        WindowSlot::Directory,
+        WindowSlot::Table,
+        WindowSlot::Data,
+        WindowSlot::KernelSync,
+        WindowSlot::CopySource,
+        WindowSlot::CountDirectory,
+        WindowSlot::CountChunk,
+    ];
 
     /// The slot's index in [`ALL`](Self::ALL).
     pub const fn index(self) -> usize {

@@ -3,7 +3,9 @@
 
 mod boot;
 mod console;
+mod cow;
 mod fault;
+mod fork;
 mod frames;
 mod heap;
 mod heap_detect;

@@ -16,6 +16,10 @@
 #                       build/bench/heap.svg), the boot time at 3 GiB against 128 MiB,
 #                       and each target as met or NOT MET
 #   make bench-docs     copy that chart into docs/bench/ (the one tracked change)
+#   make soak           every host property test SOAK_CASES times (default 2000,
+#                       about 10 minutes; scripts/soak.sh)
+#   make fuzz           the libFuzzer targets in fuzz/, FUZZ_SECONDS each (default
+#                       300; FUZZ_TARGET=heap|memmap|frames|bootinfo; scripts/fuzz.sh)
 #   make clean
 #
 # Each first installs what is missing (scripts/ensure-deps.sh) and says so.
@@ -44,7 +48,7 @@ ifeq ($(DISPLAY)$(WAYLAND_DISPLAY),)
 QEMU_ARGS += -display none
 endif
 
-.PHONY: all iso run debug test bench bench-docs clean deps user FORCE
+.PHONY: all iso run debug test bench bench-docs soak fuzz clean deps user FORCE
 
 all: iso
 iso: build/kernel.iso
@@ -95,12 +99,18 @@ test: deps
 bench: deps
 	@scripts/bench.sh
 
+soak: deps
+	@scripts/soak.sh
+
+fuzz: deps
+	@scripts/fuzz.sh
+
 bench-docs:
 	@test -e build/bench/heap.svg || { echo "no build/bench/heap.svg yet: run make bench first" >&2; exit 1; }
 	cp build/bench/heap.svg docs/bench/heap.svg
 
 clean:
 	cargo clean
-	rm -rf build
+	rm -rf build fuzz/target
 
 FORCE:

@@ -315,6 +315,39 @@ fault fault::backtrace 32M \
 GFXPAYLOAD=text fault frames::corrupted_stack_entry 4M \
   'KERNEL PANIC: frame stack corrupted: entry [0-9]+ of stack page 0x[0-9a-f]{8} holds 0x00000000: not usable RAM'
 
+# selftest_words NAME CMDLINE STATUS PATTERN...: boots the self-test kernel
+# with CMDLINE; it must exit with STATUS (33 success, 35 tests failed or
+# refused) and print every PATTERN. A malformed word is refused, a run= of
+# no test names close ones, and without mem= the memory test says what it
+# leaves out (a real PC has no mem=).
+selftest_words() {
+  local name=$1 cmdline=$2 want=$3; shift 3
+  boot "words-$name" 32M "$cmdline"
+  local missing=()
+  for pattern in "$@"; do
+    grep -qE -- "$pattern" "$log" || missing+=("$pattern")
+  done
+  if [ "$status" -eq "$want" ] && [ ${#missing[@]} -eq 0 ]; then
+    pass "[words] $cmdline"
+  else
+    fail "[words] $cmdline" "$(explain "$status"), expected: $(explain "$want"); missing: ${missing[*]:-nothing} (log: $log)"
+    tail -n 15 "$log" | indent
+    by_hand "$again"
+  fi
+}
+
+step "booting with malformed, unknown and missing self-test words"
+selftest_words bad-seed "selftest seed=12x" 35 \
+  '^selftest: seed=12x is not a number: give it in decimal or 0x-hexadecimal .*; no test was run$'
+selftest_words unknown-test "selftest run=frmes" 35 \
+  '^selftest: no test is named "frmes" or has it in its name$' '^  frames::' \
+  '^selftest: boot with `selftest list` to see every test'"'"'s name$'
+selftest_words no-mem "selftest run=boot::available_memory" 33 \
+  '^  no mem=SIZE on the command line: the available memory is not compared with the machine'"'"'s RAM' \
+  '^boot::available_memory_is_what_the_firmware_allows \.\.\. ok$'
+selftest_words list "selftest list" 33 \
+  '^  heap::seeded_torture$' '^  fault::null_deref \(fault scenario\)$'
+
 # A Multiboot1 loader: the kernel must say so and halt (not reset, not run on).
 wrong_loader() {
   local name="[loader] Multiboot1 loader is refused with a clear message and a halt"

@@ -7,13 +7,20 @@
 //! panics if the entry size is not 24 bytes, and every tag cast panics if
 //! the tag is shorter than its fixed part. So before any accessor runs,
 //! [`BootInfo::load`] walks the raw tags and turns each such problem into a
-//! [`BootInfoError`] that says what is wrong.
+//! [`BootInfoError`] that says what is wrong. It also refuses what the
+//! crate would accept but the kernel cannot use safely: a boot module that
+//! ends before it starts, whose memory could not be protected.
+//!
+//! [`frames_holding`] says which frames a block at a physical address
+//! covers, before the block can be read.
 
 pub mod efi_mmap;
 pub mod elf_sections;
 pub mod framebuffer;
 
 use core::fmt;
+use mm::PhysAddr;
+use mm::memmap::{ByteRange, FrameRange};
 use multiboot2::{BootInformation, BootInformationHeader, LoadError, MemoryArea, TagType};
 
 /// Tag sizes (header included) below which the crate's casts would panic.
@@ -37,6 +44,9 @@ pub enum BootInfoError {
     MemoryMapSize { size: u32 },
     /// There is no memory map tag: the kernel cannot know where RAM is.
     NoMemoryMap,
+    /// Boot module number `index` (counting from 0) ends before it starts,
+    /// so the memory it occupies is unknown and cannot be kept from reuse.
+    ModuleEndsBeforeStart { index: u32, start: u32, end: u32 },
 }
 
 impl fmt::Display for BootInfoError {
@@ -56,6 +66,11 @@ impl fmt::Display for BootInfoError {
                 "memory map tag of {size} bytes does not hold a whole number of {MMAP_ENTRY_SIZE}-byte entries"
             ),
             Self::NoMemoryMap => write!(f, "the boot loader passed no memory map"),
+            Self::ModuleEndsBeforeStart { index, start, end } => write!(
+                f,
+                "boot module {index} ends at {end:#010x}, before it starts at {start:#010x}: \
+                 the memory it occupies is unknown, so it cannot be protected"
+            ),
         }
     }
 }
@@ -129,6 +144,7 @@ impl<'a> BootInfo<'a> {
 
     fn validate(&self) -> Result<(), BootInfoError> {
         let mut has_memory_map = false;
+        let mut modules = 0;
         for tag in self.info.tags() {
             let header = tag.header();
             let (tag_type, size) = (u32::from(header.typ), header.size);
@@ -142,10 +158,23 @@ impl<'a> BootInfo<'a> {
             if size < minimum {
                 return Err(BootInfoError::TagTooShort { tag_type, size, minimum });
             }
+            let payload = tag.payload();
+            let word = |i: usize| {
+                u32::from_le_bytes([payload[i], payload[i + 1], payload[i + 2], payload[i + 3]])
+            };
+            if kind == TagType::Module {
+                let (start, end) = (word(0), word(4));
+                if end < start {
+                    return Err(BootInfoError::ModuleEndsBeforeStart {
+                        index: modules,
+                        start,
+                        end,
+                    });
+                }
+                modules += 1;
+            }
             if kind == TagType::Mmap {
-                let payload = tag.payload();
-                let entry_size =
-                    u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                let entry_size = word(0);
                 if entry_size != MMAP_ENTRY_SIZE {
                     return Err(BootInfoError::MemoryMapEntrySize { entry_size });
                 }
@@ -208,7 +237,8 @@ impl<'a> BootInfo<'a> {
         self.payload(9).and_then(elf_sections::symbol_tables)
     }
 
-    /// The boot modules.
+    /// The boot modules; each ends at or after its start (checked by
+    /// [`load`](Self::load)).
     pub fn modules(&self) -> impl Iterator<Item = Module<'_>> + '_ {
         self.info.module_tags().map(|m| Module {
             start: m.start_address(),
@@ -218,5 +248,16 @@ impl<'a> BootInfo<'a> {
     }
 }
 
+/// The frames that hold the `size` bytes of a block at `start` (at least
+/// the frame of `start` itself, even for `size == 0`), or `None` if the
+/// block runs past 4 GiB: no frame number wraps around to low memory.
+pub fn frames_holding(start: PhysAddr, size: u32) -> Option<FrameRange> {
+    let frames = ByteRange::at(start, size.max(1)).frames_touched();
+    let end = u64::from(start.as_u32()) + u64::from(size);
+    (frames.end_addr() >= end).then_some(frames)
+}
+
+#[cfg(not(target_os = "none"))]
+pub mod fuzz;
 #[cfg(test)]
 mod tests;

@@ -6,12 +6,17 @@
 //! |-----------------|----------------------------------------------------------|
 //! | `selftest`      | run the in-kernel self-tests, then exit QEMU             |
 //! | `run=NAME`      | with `selftest`: run only tests whose name contains NAME |
+//! | `list`          | with `selftest`: list every test's name, run none        |
 //! | `mem=SIZE`      | the RAM QEMU was given (`4M`, `128M`): tests check the   |
 //! |                 | memory map against it                                    |
 //! | `seed=N`        | seed for the randomised tests (default 0x5EED; `make     |
 //! |                 | test` passes a fresh one each run and prints it)         |
 //!
-//! Unknown words are ignored, so GRUB can add its own.
+//! Unknown words are ignored, so GRUB can add its own. The self-test words
+//! are checked before any test runs ([`selftest::SelftestArgs`]): a
+//! malformed `seed=` or `mem=` is refused, not replaced by a default.
+
+pub mod selftest;
 
 /// A parsed view of the command line.
 #[derive(Clone, Copy, Debug)]

@@ -19,8 +19,13 @@ pub mod paging;
 pub mod space;
 pub mod vrange;
 
+#[cfg(test)]
+mod proptest_cases;
+
 #[cfg(not(target_os = "none"))]
 pub mod emulate;
+#[cfg(not(target_os = "none"))]
+pub mod fuzz;
 
 pub use addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 pub use frame::{Frame, FrameAllocator, FreeError, Page};

@@ -190,3 +190,53 @@ fn errors_explain_themselves() {
     );
     assert_eq!(BootInfoError::NoMemoryMap.to_string(), "the boot loader passed no memory map");
 }
+
+fn module(start: u32, end: u32, cmdline: &str) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&start.to_le_bytes());
+    body.extend_from_slice(&end.to_le_bytes());
+    body.extend_from_slice(cmdline.as_bytes());
+    body.push(0);
+    body
+}
+
+#[test]
+fn a_module_that_ends_before_it_starts_is_refused() {
+    // Before this check such a module became an empty protected range, so
+    // the frames it occupies were handed out.
+    let block = Mbi::new()
+        .tag(3, &module(0x200000, 0x201000, "fine"))
+        .tag(3, &module(0x300000, 0x2ff000, "backwards"))
+        .mmap(MAP)
+        .finish();
+    let err = block.load().unwrap_err();
+    assert_eq!(
+        err,
+        BootInfoError::ModuleEndsBeforeStart { index: 1, start: 0x300000, end: 0x2ff000 }
+    );
+    assert_eq!(
+        err.to_string(),
+        "boot module 1 ends at 0x002ff000, before it starts at 0x00300000: the memory it \
+         occupies is unknown, so it cannot be protected"
+    );
+    // An empty module (end == start) is a module of no bytes, not an error.
+    let block = Mbi::new().tag(3, &module(0x200000, 0x200000, "empty")).mmap(MAP).finish();
+    assert_eq!(block.load().unwrap().modules().count(), 1);
+}
+
+#[test]
+fn frames_holding_a_block_never_wrap_past_4_gib() {
+    let frames =
+        |start: u32, size| frames_holding(PhysAddr::new(start), size).map(|r| (r.start(), r.end()));
+    assert_eq!(frames(0x10_0008, 0x20), Some((0x100, 0x101)));
+    assert_eq!(frames(0x10_0ff8, 0x10), Some((0x100, 0x102)));
+    // Even a size of 0 (which `BootInfo::load` refuses later) names the
+    // frame whose first word was read.
+    assert_eq!(frames(0x10_0ff8, 0), Some((0x100, 0x101)));
+    // The last pages below 4 GiB: `first + i * PAGE_SIZE` wrapped here, to
+    // frame 0 and up.
+    assert_eq!(frames(0xffff_e008, 0x1ff8), Some((0xffffe, 0x100000)));
+    assert_eq!(frames(0xffff_f000, 0x1000), Some((0xfffff, 0x100000)));
+    assert_eq!(frames(0xffff_f000, 0x1001), None);
+    assert_eq!(frames(0xffff_fff8, 0xffff_ffff), None);
+}

@@ -4,9 +4,9 @@
 //! nothing reuses them).
 
 use super::fixmap::{self, Slot};
-use crate::bootinfo::{BootInfo, BootInfoError};
+use crate::bootinfo::{BootInfo, BootInfoError, frames_holding};
 use core::fmt;
-use mm::{PAGE_SIZE, PhysAddr};
+use mm::{Frame, PAGE_SIZE, PhysAddr};
 use spin::Once;
 
 /// The largest block that always fits the reserved windows, wherever in
@@ -20,6 +20,8 @@ static BOOT_INFO: Once<(BootInfo<'static>, PhysAddr, u32)> = Once::new();
 pub enum MapError {
     /// Larger than the windows reserved for it.
     TooLarge { size: u32 },
+    /// It claims `size` bytes from `start`, which runs past 4 GiB.
+    PastFourGib { start: PhysAddr, size: u32 },
     /// Not 8-byte aligned, as the Multiboot2 spec requires.
     Misaligned,
     /// Mapped, but its contents are invalid.
@@ -35,6 +37,11 @@ impl fmt::Display for MapError {
                     "it claims {size} bytes, more than the {MAX_KIB} KiB this kernel maps for it"
                 )
             }
+            Self::PastFourGib { start, size } => write!(
+                f,
+                "it claims {size} bytes from {start}, which runs past the end of the 32-bit \
+                 physical address space"
+            ),
             Self::Misaligned => write!(f, "it is not 8-byte aligned"),
             Self::Invalid(e) => write!(f, "{e}"),
         }
@@ -59,12 +66,14 @@ pub unsafe fn map(phys: PhysAddr) -> Result<&'static BootInfo<'static>, MapError
     // SAFETY: the window maps the frame holding the block's first word,
     // and the block is 8-byte aligned so the word does not cross the page.
     let size = unsafe { window.as_ptr::<u8>().add(offset as usize).cast::<u32>().read() };
-    let pages = (u64::from(offset) + u64::from(size)).div_ceil(u64::from(PAGE_SIZE));
-    if pages > Slot::BOOT_INFO_COUNT as u64 {
+    // Frame numbers, not `first + i * PAGE_SIZE`, which wraps to frame 0 for
+    // a block in the last pages below 4 GiB.
+    let frames = frames_holding(phys, size).ok_or(MapError::PastFourGib { start: phys, size })?;
+    if frames.len() as usize > Slot::BOOT_INFO_COUNT {
         return Err(MapError::TooLarge { size });
     }
-    for i in 1..pages as usize {
-        let frame = PhysAddr::new(first.as_u32() + (i as u32) * PAGE_SIZE);
+    for (i, number) in frames.numbers().enumerate().skip(1) {
+        let frame = Frame::from_number(number).start();
         // SAFETY: these windows are reserved for the boot information and unused.
         unsafe { fixmap::map(Slot::nth(Slot::BOOT_INFO_FIRST, i), frame, false) };
     }

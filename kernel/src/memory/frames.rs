@@ -108,8 +108,10 @@ pub fn build(info: &BootInfo<'_>) -> Result<(FrameStack<FixmapWindow>, FrameRepo
             log::warn!("more than {} boot modules: the rest are not protected", occupied.len() - 5);
             break;
         }
+        // `BootInfo::load` refused a module that ends before it starts, so
+        // no module silently becomes an empty range here.
         occupied[count] = ByteRange::from_bounds(u64::from(module.start), u64::from(module.end))
-            .unwrap_or(ByteRange::new(u64::from(module.start), 0));
+            .expect("boot modules are checked to end at or after their start");
         count += 1;
     }
 

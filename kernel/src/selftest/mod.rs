@@ -25,7 +25,9 @@ pub use ktest_macros::ktest;
 
 use crate::arch::qemu::ExitCode;
 use crate::cmdline::CommandLine;
+use crate::cmdline::selftest::{SelftestArgs, close_names};
 use crate::{ensure, memory, println};
+use spin::Once;
 
 /// What a test returns.
 pub type TestResult = Result<(), Failure>;
@@ -75,9 +77,41 @@ pub fn registry() -> &'static [Test] {
     unsafe { core::slice::from_raw_parts(start, count) }
 }
 
+/// The self-test words of this boot's command line (after [`run`] read them).
+static ARGS: Once<SelftestArgs<'static>> = Once::new();
+
+/// The self-test words of the command line: the seed for randomised tests,
+/// `mem=`, ...
+///
+/// # Panics
+///
+/// Before [`run`] has read them: only tests, which `run` calls, use this.
+pub fn args() -> &'static SelftestArgs<'static> {
+    ARGS.get().expect("selftest::args used before selftest::run")
+}
+
 /// Runs the tests the command line selects and returns how QEMU should exit.
-pub fn run(cmdline: &CommandLine<'_>) -> ExitCode {
-    let filter = cmdline.value("run");
+///
+/// The self-test words are checked first: a malformed one runs no test.
+/// `list` lists the tests instead; a `run=` that matches nothing names the
+/// tests it may have meant.
+pub fn run(cmdline: &CommandLine<'static>) -> ExitCode {
+    let args = match SelftestArgs::parse(cmdline) {
+        Ok(args) => *ARGS.call_once(|| args),
+        Err(e) => {
+            println!("selftest: {e}; no test was run");
+            return ExitCode::TestsFailed;
+        }
+    };
+    if registry().is_empty() {
+        println!("selftest: this kernel has no self-tests (built without the `selftest` feature)");
+        return ExitCode::TestsFailed;
+    }
+    if args.list {
+        list();
+        return ExitCode::Success;
+    }
+    let filter = args.run;
     let scenario =
         |name| registry().iter().find(|t| t.kind == Kind::Fault && t.short_name() == name);
     if let Some(scenario) = filter.and_then(scenario) {
@@ -89,6 +123,10 @@ pub fn run(cmdline: &CommandLine<'_>) -> ExitCode {
         })
     };
     let total = selected().count();
+    if let (0, Some(wanted)) = (total, filter) {
+        no_such_test(wanted);
+        return ExitCode::TestsFailed;
+    }
     println!("selftest: running {total} tests");
     let (mut passed, mut failed) = (0, 0);
     for test in selected() {
@@ -110,11 +148,38 @@ pub fn run(cmdline: &CommandLine<'_>) -> ExitCode {
         }
     }
     println!("selftest: {passed} passed, {failed} failed");
-    if total == 0 {
-        println!("selftest: no test matched (built without the `selftest` feature?)");
-        return ExitCode::TestsFailed;
-    }
     if failed == 0 { ExitCode::Success } else { ExitCode::TestsFailed }
+}
+
+/// `selftest list`: every test's name, as `run=` takes it.
+fn list() {
+    let faults = registry().iter().filter(|t| t.kind == Kind::Fault).count();
+    println!(
+        "selftest: {} tests and {faults} fault scenarios (run=PART runs the tests whose name \
+         contains PART; run=NAME boots a fault scenario on its own)",
+        registry().len() - faults
+    );
+    for test in registry() {
+        match test.kind {
+            Kind::Test => println!("  {}", test.short_name()),
+            Kind::Fault => println!("  {} (fault scenario)", test.short_name()),
+        }
+    }
+}
+
+/// Says that `run=wanted` matches no test, and which names are close.
+fn no_such_test(wanted: &str) {
+    println!("selftest: no test is named {wanted:?} or has it in its name");
+    let mut close = [""; 8];
+    let names = registry().iter().map(Test::short_name);
+    let found = close_names(wanted, names, &mut close);
+    if found > 0 {
+        println!("selftest: close names:");
+        for name in &close[..found] {
+            println!("  {name}");
+        }
+    }
+    println!("selftest: boot with `selftest list` to see every test's name");
 }
 
 fn leak_check(before: memory::Snapshot, after: memory::Snapshot) -> TestResult {

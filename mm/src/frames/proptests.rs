@@ -86,7 +86,7 @@ impl Model {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(crate::proptest_cases::config(128))]
 
     #[test]
     fn random_sequences_over_random_maps_match_the_model(

@@ -104,7 +104,7 @@ fn model(map: &[MapEntry], occupied: &[ByteRange]) -> Result<Vec<(u32, u32)>, Cl
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::proptest_cases::config(256))]
 
     #[test]
     fn clean_matches_the_per_frame_model(

@@ -64,7 +64,7 @@ fn check(m: &mut Mapper<EmulatedTables>, model: &Model, frames: &TestFrames) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_cases::config(200))]
 
     #[test]
     fn mapper_agrees_with_a_hashmap(ops in proptest::collection::vec(op(), 1..120)) {

@@ -104,7 +104,7 @@ fn check(m: &mut Machine, processes: &mut [Process], total: usize) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(crate::proptest_cases::config(128))]
 
     #[test]
     fn fork_write_exit_match_the_model(ops in proptest::collection::vec(op(), 1..120)) {

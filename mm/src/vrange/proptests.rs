@@ -66,7 +66,7 @@ fn predict(free: &[bool], start: i64, n: u32) -> Result<(), ()> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_cases::config(300))]
 
     #[test]
     fn range_allocator_agrees_with_a_bitmap(ops in proptest::collection::vec(range_op(), 1..150)) {
@@ -172,7 +172,7 @@ fn check(mapper: &mut Mapper<EmulatedTables>, frames: &TestFrames, live: &[Live]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_cases::config(200))]
 
     #[test]
     fn helpers_are_all_or_nothing(ops in proptest::collection::vec(map_op(), 1..60)) {

@@ -1,6 +1,7 @@
 //! The boot path: higher half, Multiboot2 information, memory map.
 
-use crate::cmdline::{CommandLine, parse_size};
+use crate::cmdline::CommandLine;
+use crate::cmdline::selftest::MEM_MISSING;
 use crate::memory::boot_info;
 use crate::selftest::{TestResult, ktest};
 use crate::{ensure, ensure_eq};
@@ -53,9 +54,12 @@ fn available_memory_is_what_the_firmware_allows() -> TestResult {
     let info = boot_info::get();
     let available = || info.memory_map().filter(|r| r.kind == 1);
     let total: u64 = available().map(|r| r.len).sum();
-    let mem = CommandLine::new(info.command_line()).value("mem").and_then(parse_size);
-    if let Some(mem) = mem {
-        ensure!(total <= mem, "available {total} bytes > the {mem} bytes QEMU was given");
+    let mem = crate::selftest::args().mem;
+    match mem {
+        Some(mem) => {
+            ensure!(total <= mem, "available {total} bytes > the {mem} bytes QEMU was given")
+        }
+        None => crate::println!("  {MEM_MISSING}"),
     }
     match info.efi_memory_map() {
         Some(efi) => {

@@ -1,9 +1,9 @@
 //! The kmalloc heap in the kernel: real frames, real page tables.
 
+use crate::memory;
 use crate::memory::heap::{
     self, heap_check, heap_stats, kcalloc, kfree, kmalloc, kmalloc_aligned, krealloc,
 };
-use crate::memory::{self, boot_info};
 use crate::selftest::{TestResult, ktest};
 use crate::{ensure, ensure_eq, ensure_ok};
 use alloc::boxed::Box;
@@ -162,7 +162,7 @@ fn allocate_until_null_then_everything_comes_back() -> TestResult {
 
 #[ktest]
 fn one_mebibyte_and_more() -> TestResult {
-    let mem = crate::cmdline::CommandLine::new(boot_info::get().command_line()).value("mem");
+    let mem = crate::selftest::args().mem;
     let size = 1 << 20;
     let p = kmalloc(size);
     ensure!(!p.is_null(), "kmalloc(1 MiB) failed (mem={mem:?})");
@@ -334,8 +334,7 @@ static SLOTS: crate::sync::IrqMutex<[mm::heap::torture::Slot; 256]> =
 #[ktest]
 fn seeded_torture() -> TestResult {
     use mm::heap::torture::{TortureConfig, torture};
-    let cmdline = crate::cmdline::CommandLine::new(boot_info::get().command_line());
-    let seed = cmdline.value("seed").and_then(crate::cmdline::parse_number).unwrap_or(0x5EED);
+    let seed = crate::selftest::args().seed;
     crate::println!(
         "  torture seed {seed:#x} (replay: HEAP_TORTURE_SEED={seed:#x} cargo test -p mm --features heap-debug torture_replay)"
     );

@@ -111,7 +111,7 @@ fn run(ops: Vec<Op>, frames: usize) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_cases::config(64))]
 
     #[test]
     fn random_sequences_match_the_model(ops in proptest::collection::vec(op(), 1..300)) {

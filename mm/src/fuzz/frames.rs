@@ -4,9 +4,11 @@
 //! The input chooses a memory map (one to four usable ranges with holes,
 //! edges anywhere), then a sequence of allocations and frees (many at a
 //! time, so the free-frame stack spans several of its pages), refused frees
-//! (double, never usable, page directory, far beyond RAM), maps and unmaps
-//! of pages in several 4 MiB regions (so page tables come from the
-//! allocator and go back to it), and drains of every free frame. The model
+//! (double, never usable, page directory, far beyond RAM), maps, unmaps
+//! and replacements (a mapped page pointed at another frame, as
+//! copy-on-write does) of pages in several 4 MiB regions (so page tables
+//! come from the allocator and go back to it), and drains of every free
+//! frame. The model
 //! knows which frames the body holds and which pages map which frame; each
 //! frame the body owns carries a mark in its first and last word.
 //!
@@ -130,7 +132,7 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn one_op(&mut self) {
-        match self.input.below(16) {
+        match self.input.below(17) {
             0..=3 => {
                 let n = self.count();
                 for _ in 0..n {
@@ -163,6 +165,7 @@ impl Run<'_> {
                     self.free_held(number);
                 }
             }
+            15 => self.replace(),
             _ => self.check_translations(),
         }
     }
@@ -332,6 +335,51 @@ impl Run<'_> {
                     UnmapError::NotMapped(page)
                 };
                 assert_eq!(e, expected, "step {}: unmap({page:?})", self.step);
+            }
+        }
+    }
+
+    /// Points a mapped page (or one that is not mapped: refused) at a held
+    /// frame (or a fresh one); the old frame becomes held. Never takes or
+    /// frees a page table.
+    fn replace(&mut self) {
+        let page = match self.mapped.keys().nth(self.input.index(self.mapped.len() + 1)) {
+            Some(&key) => Page::containing(VirtAddr::new(key << 12)),
+            None => self.page(),
+        };
+        let number = match self.held.first() {
+            Some(&number) if self.input.below(2) == 0 => number,
+            _ => match self.allocate() {
+                Some(number) => number,
+                None => return,
+            },
+        };
+        self.held.remove(&number);
+        let key = page.start().as_u32() >> 12;
+        let tables_before = self.tables();
+        // SAFETY: the new frame is the body's own; nothing uses the
+        // emulated page or relies on its old frame.
+        let result = unsafe {
+            self.mapper.replace(page, Frame::from_number(number), PageTableFlags::WRITABLE)
+        };
+        assert_eq!(self.tables(), tables_before, "step {}: replace changed a table", self.step);
+        match result {
+            Ok((old, flush)) => {
+                flush.flush(&mut NoTlb);
+                let was = self.mapped.insert(key, number);
+                assert_eq!(was, Some(old.number()), "step {}: replace({page:?})", self.step);
+                self.held.insert(old.number());
+            }
+            Err((e, frame)) => {
+                assert!(!self.mapped.contains_key(&key), "step {}: replace: {e}", self.step);
+                let expected = if page.directory_index() == RECURSIVE_PDE {
+                    UnmapError::RecursiveWindow(page)
+                } else {
+                    UnmapError::NotMapped(page)
+                };
+                assert_eq!(e, expected, "step {}: replace({page:?})", self.step);
+                assert_eq!(frame.number(), number, "step {}: replace kept the frame", self.step);
+                self.held.insert(number);
             }
         }
     }

@@ -5,6 +5,10 @@
 
 use super::report::{REALLOC_PATTERN, Results, geomean};
 use super::roster::Who;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether a target of this run was not met.
+static SHORT: AtomicBool = AtomicBool::new(false);
 
 fn line(what: &str, met: Option<bool>, numbers: &str) {
     let verdict = match met {
@@ -12,6 +16,9 @@ fn line(what: &str, met: Option<bool>, numbers: &str) {
         Some(false) => "NOT MET",
         None => "not measured",
     };
+    if met == Some(false) {
+        SHORT.store(true, Ordering::Relaxed);
+    }
     println!("target: {what}: {verdict}: {numbers}");
 }
 
@@ -144,5 +151,11 @@ pub fn print(r: &Results) {
             None,
             "no heap-debug build given (HEAP_BENCH_DEBUG_BIN; make bench sets it)",
         ),
+    }
+    if SHORT.load(Ordering::Relaxed) {
+        println!(
+            "why each target NOT MET is short, with its numbers: docs/measurements.md, \
+             \"The targets, as measured\""
+        );
     }
 }

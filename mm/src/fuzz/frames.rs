@@ -252,17 +252,29 @@ impl Run<'_> {
         Page::containing(VirtAddr::new(number << 12))
     }
 
+    /// A mapped page, or (now and then, or when none is) any page.
+    fn mapped_page(&mut self) -> Page {
+        match self.mapped.keys().nth(self.input.index(self.mapped.len() + 1)) {
+            Some(&key) => Page::containing(VirtAddr::new(key << 12)),
+            None => self.page(),
+        }
+    }
+
+    /// A held frame or a fresh one, no longer counted as held; `None` when
+    /// no frame is free.
+    fn take_frame(&mut self) -> Option<u32> {
+        let number = match self.held.first() {
+            Some(&number) if self.input.below(2) == 0 => number,
+            _ => self.allocate()?,
+        };
+        self.held.remove(&number);
+        Some(number)
+    }
+
     /// Maps a page to a held frame (or a fresh one).
     fn map(&mut self) {
         let page = self.page();
-        let number = match self.held.first() {
-            Some(&number) if self.input.below(2) == 0 => number,
-            _ => match self.allocate() {
-                Some(number) => number,
-                None => return,
-            },
-        };
-        self.held.remove(&number);
+        let Some(number) = self.take_frame() else { return };
         let key = page.start().as_u32() >> 12;
         let dir = page.directory_index();
         let table_existed = self.mapper.present_entries(dir) > 0;
@@ -314,10 +326,7 @@ impl Run<'_> {
 
     /// Unmaps a mapped page (or one that is not mapped: refused).
     fn unmap(&mut self) {
-        let page = match self.mapped.keys().nth(self.input.index(self.mapped.len() + 1)) {
-            Some(&key) => Page::containing(VirtAddr::new(key << 12)),
-            None => self.page(),
-        };
+        let page = self.mapped_page();
         let key = page.start().as_u32() >> 12;
         // SAFETY: nothing uses the emulated page.
         match unsafe { self.mapper.unmap(page, &mut self.stack) } {
@@ -343,18 +352,8 @@ impl Run<'_> {
     /// frame (or a fresh one); the old frame becomes held. Never takes or
     /// frees a page table.
     fn replace(&mut self) {
-        let page = match self.mapped.keys().nth(self.input.index(self.mapped.len() + 1)) {
-            Some(&key) => Page::containing(VirtAddr::new(key << 12)),
-            None => self.page(),
-        };
-        let number = match self.held.first() {
-            Some(&number) if self.input.below(2) == 0 => number,
-            _ => match self.allocate() {
-                Some(number) => number,
-                None => return,
-            },
-        };
-        self.held.remove(&number);
+        let page = self.mapped_page();
+        let Some(number) = self.take_frame() else { return };
         let key = page.start().as_u32() >> 12;
         let tables_before = self.tables();
         // SAFETY: the new frame is the body's own; nothing uses the
